@@ -1,0 +1,120 @@
+package dev.herald;
+
+import dev.herald.api.ApiServer;
+import dev.herald.config.HeraldConfig;
+import dev.herald.delivery.Channel;
+import dev.herald.delivery.DeliveryService;
+import dev.herald.delivery.Dispatcher;
+import dev.herald.delivery.Retention;
+import dev.herald.delivery.RetryPolicy;
+import dev.herald.metrics.Metrics;
+import dev.herald.outbound.HostResolver;
+import dev.herald.outbound.OutboundClient;
+import dev.herald.outbound.OutboundPolicy;
+import dev.herald.projects.ApiKeys;
+import dev.herald.signing.MasterKey;
+import dev.herald.signing.SecretBox;
+import dev.herald.store.Database;
+import dev.herald.webhooks.EventService;
+import dev.herald.webhooks.WebhookChannel;
+import dev.herald.webhooks.WebhookService;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One Herald process: the database, the API and/or the dispatcher, wired together. */
+public final class Herald implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Herald.class);
+
+    /** Which parts run in this process. */
+    public enum Mode { ALL, API_ONLY, WORKER_ONLY }
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ApiServer api;
+    private final Dispatcher dispatcher;
+    private final Database db;
+
+    private Herald(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
+        logRelaxedPolicy(cfg);
+        this.db = Database.open(cfg);
+        closeables.add(db);
+        try {
+            SecretBox secrets = new SecretBox(MasterKey.load(cfg));
+            Metrics metrics = new Metrics();
+            OutboundPolicy policy = new OutboundPolicy(cfg.outbound());
+            OutboundClient outbound = new OutboundClient(policy, resolver, cfg.maxResponseSizeBytes(), cfg.perWebhookConcurrency());
+            closeables.add(0, outbound);
+            Dispatcher[] ref = new Dispatcher[1];
+            Runnable wake = () -> {
+                if (ref[0] != null) ref[0].wake();
+            };
+            EventService events = new EventService(db, clock, cfg.idempotencyTtl(), () -> {
+                wake.run();
+            });
+            WebhookChannel webhooks = new WebhookChannel(db, outbound, secrets, events, clock, metrics, cfg.disableAfterFailures());
+            List<Channel> channels = List.of(webhooks);
+            if (mode != Mode.API_ONLY) {
+                ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
+                        new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
+                                cfg.pollInterval(), cfg.deliveryBatchSize()), clock, metrics);
+                closeables.add(0, ref[0]);
+                Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl());
+                closeables.add(0, retention);
+                retention.start();
+            }
+            this.dispatcher = ref[0];
+            if (mode != Mode.WORKER_ONLY) {
+                ApiServer.Services s = new ApiServer.Services(db, new ApiKeys(db, clock),
+                        new WebhookService(db, policy, secrets, clock, cfg.secretRotationGrace()), events,
+                        new DeliveryService(db, channels, clock, wake), metrics, cfg.maxEventSizeBytes());
+                this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
+                closeables.add(0, api);
+            } else {
+                this.api = null;
+            }
+            if (dispatcher != null) dispatcher.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static Herald start(HeraldConfig cfg, Mode mode) {
+        return new Herald(cfg, mode, HostResolver.SYSTEM, Clock.systemUTC());
+    }
+
+    /** For tests: an injected resolver and clock. */
+    public static Herald start(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
+        return new Herald(cfg, mode, resolver, clock);
+    }
+
+    public int port() {
+        return api == null ? -1 : api.port();
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    private static void logRelaxedPolicy(HeraldConfig cfg) {
+        HeraldConfig.OutboundSettings o = cfg.outbound();
+        if (o.allowHttp()) log.warn("SECURITY_OUTBOUND_ALLOW_HTTP=true: plain http:// targets are allowed");
+        if (o.allowPrivateNetworks()) log.warn("SECURITY_OUTBOUND_ALLOW_PRIVATE_NETWORKS=true: private, loopback and link-local targets are allowed");
+        if (!o.allowedHosts().isEmpty()) log.warn("SECURITY_OUTBOUND_ALLOWED_HOSTS lets these through the private-address rule: {}", o.allowedHosts());
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+        closeables.clear();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.herald;
+
+import java.security.SecureRandom;
+import java.util.UUID;
+
+/**
+ * UUIDv7 identifiers (RFC 9562): time-ordered, so new rows append to indexes and ids sort by creation,
+ * which keyset pagination relies on.
+ */
+public final class Ids {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Ids() {}
+
+    public static String uuid7(long epochMillis) {
+        long rand = RANDOM.nextLong();
+        long msb = (epochMillis << 16) | 0x7000L | ((rand >>> 52) & 0x0fffL);
+        long lsb = (RANDOM.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
+    }
+
+    /** True when {@code s} is a canonical lowercase UUID (ids from the API are checked before any query). */
+    public static boolean isUuid(String s) {
+        if (s == null || s.length() != 36) return false;
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+}

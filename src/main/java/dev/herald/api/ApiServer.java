@@ -1,0 +1,117 @@
+package dev.herald.api;
+
+import dev.herald.Json;
+import dev.herald.delivery.DeliveryService;
+import dev.herald.metrics.Metrics;
+import dev.herald.projects.ApiKeys;
+import dev.herald.projects.Principal;
+import dev.herald.store.Database;
+import dev.herald.store.StoreException;
+import dev.herald.webhooks.EventService;
+import dev.herald.webhooks.WebhookService;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The HTTP API on Javalin (Jetty 12, virtual threads). Every error leaves as
+ * {@code {"error": {"code", "message", "field"?}}}; an unexpected exception is a logged 500 without
+ * internals, a database outage a 503.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    /** What the routes need. */
+    public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
+                           Metrics metrics, int maxEventBytes) {}
+
+    private final Javalin app;
+
+    public ApiServer(Services s, String host, int port) {
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.maxRequestSize = Math.max(s.maxEventBytes(), 1 << 20) + 1024L;
+            cfg.jetty.host = host;
+            cfg.jetty.port = port;
+            var r = cfg.routes;
+            r.before("/api/*", ctx -> authenticate(ctx, s.keys()));
+            r.get("/healthz", ctx -> {
+                ObjectNode n = Json.object();
+                n.put("status", "ok");
+                Http.json(ctx, 200, n);
+            });
+            r.get("/readyz", ctx -> {
+                if (s.db().ping()) {
+                    ObjectNode n = Json.object();
+                    n.put("status", "ready");
+                    Http.json(ctx, 200, n);
+                } else {
+                    Http.json(ctx, 503, Http.error("database_unavailable", "the database cannot be reached", null));
+                }
+            });
+            r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(s.metrics().scrape()));
+            new KeyRoutes(s.keys()).register(r);
+            new WebhookRoutes(s.webhooks()).register(r);
+            new EventRoutes(s.events(), s.maxEventBytes()).register(r);
+            new DeliveryRoutes(s.deliveries()).register(r);
+            r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
+            r.exception(StoreException.class, (e, ctx) -> {
+                log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "5");
+                Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
+            });
+            r.exception(HttpResponseException.class, (e, ctx) -> Http.json(ctx, e.getStatus(),
+                    Http.error(switch (e.getStatus()) {
+                        case 400 -> "invalid_request";
+                        case 404 -> "not_found";
+                        case 405 -> "method_not_allowed";
+                        case 413 -> "payload_too_large";
+                        default -> "http_" + e.getStatus();
+                    }, e.getMessage(), null)));
+            r.exception(Exception.class, (e, ctx) -> {
+                if (e.getCause() instanceof StoreException) {
+                    Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
+                    return;
+                }
+                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                Http.json(ctx, 500, Http.error("internal", "internal error", null));
+            });
+            r.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 404, Http.error("not_found", "no such route: " + ctx.method() + " " + ctx.path(), null));
+            });
+            r.error(405, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 405, Http.error("method_not_allowed", "method not allowed", null));
+            });
+        });
+    }
+
+    private static void authenticate(Context ctx, ApiKeys keys) {
+        String key = ctx.header("X-Api-Key");
+        String auth = ctx.header("Authorization");
+        if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) key = auth.substring(7).trim();
+        if (key == null) throw new ApiException(401, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-Api-Key)", null);
+        Optional<Principal> p = keys.authenticate(key);
+        if (p.isEmpty()) throw new ApiException(401, "unauthorized", "the API key is not valid", null);
+        ctx.attribute(Http.PRINCIPAL, p.get());
+    }
+
+    public ApiServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.herald.api;
+
+import dev.herald.Json;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A request's JSON object, read field by field. Every problem is an {@link ApiException} naming the
+ * field; unknown fields are rejected so a typo ({@code "retry_shedule"}) is not silently ignored.
+ */
+public final class JsonBody {
+    private final ObjectNode node;
+    private final String prefix;
+
+    private JsonBody(ObjectNode node, String prefix) {
+        this.node = node;
+        this.prefix = prefix;
+    }
+
+    public static JsonBody parse(String text, Set<String> allowed) {
+        if (text == null || text.isBlank()) throw ApiException.invalid(null, "request body must be a JSON object");
+        JsonNode n;
+        try {
+            n = Json.parse(text);
+        } catch (JacksonException e) {
+            throw ApiException.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(n instanceof ObjectNode o)) throw ApiException.invalid(null, "request body must be a JSON object");
+        return new JsonBody(o, "").only(allowed);
+    }
+
+    /** An empty body is treated as {@code {}}. */
+    public static JsonBody parseOptional(String text, Set<String> allowed) {
+        return text == null || text.isBlank() ? new JsonBody(Json.object(), "") : parse(text, allowed);
+    }
+
+    public static JsonBody of(ObjectNode node, String prefix) {
+        return new JsonBody(node, prefix);
+    }
+
+    public JsonBody only(Set<String> allowed) {
+        for (Iterator<String> it = node.propertyNames().iterator(); it.hasNext(); ) {
+            String name = it.next();
+            if (!allowed.contains(name)) throw ApiException.invalid(path(name), "unknown field '" + path(name) + "'");
+        }
+        return this;
+    }
+
+    public String path(String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    public boolean has(String name) {
+        return node.has(name);
+    }
+
+    public JsonNode raw(String name) {
+        return node.get(name);
+    }
+
+    public String string(String name, boolean required) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            if (required) throw ApiException.invalid(path(name), "'" + path(name) + "' is required");
+            return null;
+        }
+        if (!v.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be a string");
+        return v.asString();
+    }
+
+    public Boolean bool(String name) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isBoolean()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be true or false");
+        return v.booleanValue();
+    }
+
+    public Integer integer(String name, int min, int max) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an integer");
+        int i = v.intValue();
+        if (i < min || i > max) throw ApiException.invalid(path(name), "'" + path(name) + "' must be between " + min + " and " + max);
+        return i;
+    }
+
+    public List<String> strings(String name) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isArray()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an array of strings");
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must contain only strings");
+            out.add(e.asString());
+        }
+        return out;
+    }
+
+    public Map<String, String> stringMap(String name) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!(v instanceof ObjectNode o)) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an object of strings");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : o.properties()) {
+            if (!e.getValue().isString()) {
+                throw ApiException.invalid(path(name) + "." + e.getKey(), "'" + path(name) + "." + e.getKey() + "' must be a string");
+            }
+            out.put(e.getKey(), e.getValue().asString());
+        }
+        return out;
+    }
+
+    public JsonBody object(String name, Set<String> allowed) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!(v instanceof ObjectNode o)) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an object");
+        return new JsonBody(o, path(name)).only(allowed);
+    }
+}

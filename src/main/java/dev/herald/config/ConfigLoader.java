@@ -1,0 +1,179 @@
+package dev.herald.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Resolves every {@link Setting}: command-line flag, then environment variable, then the optional
+ * properties file, then the documented default. Every value is validated here; an invalid one fails
+ * startup with a {@link ConfigException} naming its key. Unknown {@code HERALD_*} keys in the file are
+ * rejected so a typo is not silently ignored.
+ */
+public final class ConfigLoader {
+    private final Map<String, String> flags;
+    private final Map<String, String> env;
+    private final Map<String, String> file;
+
+    private ConfigLoader(Map<String, String> flags, Map<String, String> env, Map<String, String> file) {
+        this.flags = flags;
+        this.env = env;
+        this.file = file;
+    }
+
+    /**
+     * @param flags values given on the command line, keyed by setting key (e.g. {@code HERALD_HTTP_PORT})
+     * @param env   the process environment
+     */
+    public static HeraldConfig load(Map<String, String> flags, Map<String, String> env) {
+        String fileName = firstNonBlank(flags.get(Settings.CONFIG_FILE.key()), env.get(Settings.CONFIG_FILE.key()));
+        Map<String, String> fileValues = fileName == null ? Map.of() : readFile(Path.of(fileName));
+        for (String k : flags.keySet()) {
+            if (Settings.ALL.stream().noneMatch(s -> s.key().equals(k))) {
+                throw new ConfigException(k, "unknown setting (see docs/configuration.md)");
+            }
+        }
+        return new ConfigLoader(flags, env, fileValues).build();
+    }
+
+    private static Map<String, String> readFile(Path path) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new ConfigException(Settings.CONFIG_FILE.key(), "cannot read " + path + ": " + e.getMessage());
+        }
+        Map<String, String> out = new HashMap<>();
+        Set<String> known = Set.copyOf(Settings.ALL.stream().map(Setting::key).toList());
+        for (String name : p.stringPropertyNames()) {
+            if (!known.contains(name)) {
+                throw new ConfigException(name, "unknown setting in " + path + " (see docs/configuration.md)");
+            }
+            out.put(name, p.getProperty(name));
+        }
+        return out;
+    }
+
+    private String raw(Setting s) {
+        String v = flags.get(s.key());
+        if (v == null) v = env.get(s.key());
+        if (v == null) v = file.get(s.key());
+        if (v == null) v = s.defaultValue();
+        return v;
+    }
+
+    private <T> T get(Setting s, Function<String, T> parser) {
+        return s.parse(raw(s), parser);
+    }
+
+    private int intIn(Setting s, int min, int max) {
+        int v = get(s, Integer::parseInt);
+        if (v < min || v > max) throw new ConfigException(s.key(), "must be between " + min + " and " + max + ", got " + v);
+        return v;
+    }
+
+    private Duration durationIn(Setting s, Duration min, Duration max) {
+        Duration d = get(s, Durations::parse);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new ConfigException(s.key(), "must be between " + Durations.format(min) + " and " + Durations.format(max) + ", got " + Durations.format(d));
+        }
+        return d;
+    }
+
+    private boolean bool(Setting s) {
+        return get(s, v -> switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off", "" -> false;
+            default -> throw new IllegalArgumentException("expected true or false");
+        });
+    }
+
+    private HeraldConfig build() {
+        Path dataDir = get(Settings.DATA_DIR, v -> {
+            if (v.isEmpty()) throw new IllegalArgumentException("must not be empty");
+            return Path.of(v).toAbsolutePath().normalize();
+        });
+        String dbUrl = get(Settings.DATABASE_URL, v -> DatabaseUrls.normalize(v, dataDir));
+        String sync = get(Settings.SQLITE_SYNCHRONOUS, v -> {
+            String u = v.toUpperCase(Locale.ROOT);
+            if (!List.of("OFF", "NORMAL", "FULL", "EXTRA").contains(u)) throw new IllegalArgumentException("expected OFF, NORMAL, FULL or EXTRA");
+            return u;
+        });
+        String masterKey = raw(Settings.MASTER_KEY).trim();
+        String logLevel = get(Settings.LOG_LEVEL, v -> {
+            String u = v.toUpperCase(Locale.ROOT);
+            if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(u)) throw new IllegalArgumentException("expected TRACE, DEBUG, INFO, WARN or ERROR");
+            return u;
+        });
+        int port = intIn(Settings.HTTP_PORT, 0, 65535);
+        String publicUrl = get(Settings.PUBLIC_URL, v -> {
+            if (v.isEmpty()) return "";
+            if (!v.startsWith("http://") && !v.startsWith("https://")) throw new IllegalArgumentException("must start with http:// or https://");
+            return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+        });
+        Duration lease = durationIn(Settings.DELIVERY_LEASE, Duration.ofSeconds(10), Duration.ofHours(1));
+        if (lease.compareTo(Duration.ofSeconds(HeraldConfig.MAX_TIMEOUT_SECONDS + 5)) < 0) {
+            throw new ConfigException(Settings.DELIVERY_LEASE.key(), "must be at least " + (HeraldConfig.MAX_TIMEOUT_SECONDS + 5)
+                    + "s: a lease shorter than the longest request timeout (" + HeraldConfig.MAX_TIMEOUT_SECONDS + "s) lets a second worker repeat a live attempt");
+        }
+        int global = intIn(Settings.DELIVERY_CONCURRENCY, 1, 100_000);
+        int perWebhook = intIn(Settings.PER_WEBHOOK_CONCURRENCY, 1, 100_000);
+        if (perWebhook > global) {
+            throw new ConfigException(Settings.PER_WEBHOOK_CONCURRENCY.key(), "(" + perWebhook + ") cannot exceed "
+                    + Settings.DELIVERY_CONCURRENCY.key() + " (" + global + ")");
+        }
+        List<String> allowed = get(Settings.OUTBOUND_ALLOWED_HOSTS, v -> Arrays.stream(v.split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).map(x -> x.toLowerCase(Locale.ROOT)).toList());
+        Duration retention = get(Settings.RETENTION, Durations::parse);
+        if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
+            throw new ConfigException(Settings.RETENTION.key(), "must be 0s (keep everything) or at least 1h");
+        }
+        return new HeraldConfig(
+                get(Settings.HTTP_HOST, v -> {
+                    if (v.isEmpty()) throw new IllegalArgumentException("must not be empty");
+                    return v;
+                }),
+                port,
+                dataDir,
+                dbUrl,
+                intIn(Settings.DATABASE_POOL_SIZE, 1, 200),
+                sync,
+                masterKey,
+                publicUrl.isEmpty() ? "http://localhost:" + (port == 0 ? 8080 : port) : publicUrl,
+                logLevel,
+                intIn(Settings.MAX_EVENT_SIZE, 1024, 64 * 1024 * 1024),
+                durationIn(Settings.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
+                global,
+                perWebhook,
+                lease,
+                durationIn(Settings.DELIVERY_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(1)),
+                intIn(Settings.DELIVERY_BATCH_SIZE, 1, 10_000),
+                intIn(Settings.DISABLE_AFTER_FAILURES, 0, 1_000_000),
+                durationIn(Settings.RETRY_AFTER_MAX, Duration.ofSeconds(1), Duration.ofDays(1)),
+                durationIn(Settings.SECRET_ROTATION_GRACE, Duration.ZERO, Duration.ofDays(7)),
+                get(Settings.MAX_RESPONSE_SIZE, v -> {
+                    long n = Long.parseLong(v);
+                    if (n < 4096 || n > 1L << 30) throw new IllegalArgumentException("must be between 4096 and 1073741824");
+                    return n;
+                }),
+                retention,
+                new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed));
+    }
+
+    private static String firstNonBlank(String a, String b) {
+        if (a != null && !a.isBlank()) return a;
+        if (b != null && !b.isBlank()) return b;
+        return null;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.herald.config;
+
+import java.util.List;
+
+/** Every setting Herald reads. Order here is the order in {@code docs/configuration.md}. */
+public final class Settings {
+    private Settings() {}
+
+    public static final Setting CONFIG_FILE = new Setting("HERALD_CONFIG_FILE", "--config", "",
+            "Optional properties file (KEY=value lines using the names in this table). Flags beat environment variables, which beat the file, which beats defaults.", false);
+    public static final Setting HTTP_HOST = new Setting("HERALD_HTTP_HOST", "--host", "0.0.0.0",
+            "Interface the HTTP API listens on.", false);
+    public static final Setting HTTP_PORT = new Setting("HERALD_HTTP_PORT", "--port", "8080",
+            "TCP port of the HTTP API (0 picks a free port).", false);
+    public static final Setting DATA_DIR = new Setting("HERALD_DATA_DIR", "--data-dir", "./data",
+            "Directory for the embedded database and the generated master key file.", false);
+    public static final Setting DATABASE_URL = new Setting("HERALD_DATABASE_URL", "--database-url", "",
+            "Database to use. Empty means SQLite at <data dir>/herald.db. Accepts a SQLite path, `sqlite:` or `jdbc:sqlite:` URL.", true);
+    public static final Setting DATABASE_POOL_SIZE = new Setting("HERALD_DATABASE_POOL_SIZE", null, "8",
+            "Read connections in the pool (writes go through one writer connection with group commit).", false);
+    public static final Setting SQLITE_SYNCHRONOUS = new Setting("HERALD_SQLITE_SYNCHRONOUS", null, "FULL",
+            "SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes only.", false);
+    public static final Setting MASTER_KEY = new Setting("HERALD_MASTER_KEY", null, "",
+            "Base64 (or hex) of 32 random bytes that encrypts secrets at rest (AES-256-GCM). Empty: a key file `master.key` is created once in the data dir with owner-only permissions.", true);
+    public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "",
+            "Public base URL of this Herald, used in links Herald sends. Empty: http://localhost:<port>.", false);
+    public static final Setting LOG_LEVEL = new Setting("HERALD_LOG_LEVEL", null, "INFO",
+            "Log level for Herald's own loggers (TRACE, DEBUG, INFO, WARN, ERROR).", false);
+    public static final Setting MAX_EVENT_SIZE = new Setting("HERALD_MAX_EVENT_SIZE_BYTES", null, "1048576",
+            "Largest accepted request body for POST /api/v1/events, in bytes.", false);
+    public static final Setting IDEMPOTENCY_TTL = new Setting("HERALD_IDEMPOTENCY_TTL", null, "24h",
+            "How long an Idempotency-Key is remembered.", false);
+    public static final Setting DELIVERY_CONCURRENCY = new Setting("HERALD_DELIVERY_CONCURRENCY", null, "256",
+            "Most attempts in flight at once on this node, across all webhooks.", false);
+    public static final Setting PER_WEBHOOK_CONCURRENCY = new Setting("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", null, "32",
+            "Most attempts in flight at once to any one webhook, so one slow endpoint cannot take all the capacity.", false);
+    public static final Setting DELIVERY_LEASE = new Setting("HERALD_DELIVERY_LEASE", null, "90s",
+            "How long a claimed delivery stays leased to a worker. Must exceed the longest webhook timeout (60s) so a live attempt is never claimed twice.", false);
+    public static final Setting DELIVERY_POLL_INTERVAL = new Setting("HERALD_DELIVERY_POLL_INTERVAL", null, "500ms",
+            "How often an idle worker looks for due deliveries it was not told about (work from other processes, expired leases).", false);
+    public static final Setting DELIVERY_BATCH_SIZE = new Setting("HERALD_DELIVERY_BATCH_SIZE", null, "256",
+            "Most deliveries claimed in one database round trip.", false);
+    public static final Setting DISABLE_AFTER_FAILURES = new Setting("HERALD_WEBHOOK_DISABLE_AFTER_FAILURES", null, "10",
+            "Consecutive dead-lettered deliveries (no success in between) after which a webhook is disabled. 0 never disables.", false);
+    public static final Setting RETRY_AFTER_MAX = new Setting("HERALD_RETRY_AFTER_MAX", null, "1h",
+            "Longest Retry-After (on 429/503) that is honoured; longer values are cut to this.", false);
+    public static final Setting SECRET_ROTATION_GRACE = new Setting("HERALD_SECRET_ROTATION_GRACE", null, "24h",
+            "Default grace period after a secret rotation during which the previous secret keeps signing (see docs/signatures.md).", false);
+    public static final Setting MAX_RESPONSE_SIZE = new Setting("HERALD_MAX_RESPONSE_SIZE_BYTES", null, "10485760",
+            "Most response bytes read from a receiver; past this the response is cut off. The first 4096 bytes are stored on the attempt.", false);
+    public static final Setting RETENTION = new Setting("HERALD_RETENTION", null, "30d",
+            "Finished deliveries, their attempts and events older than this are pruned. 0s keeps everything.", false);
+    public static final Setting OUTBOUND_ALLOW_HTTP = new Setting("SECURITY_OUTBOUND_ALLOW_HTTP", null, "false",
+            "Allow plain http:// target URLs. Logged at startup when true.", false);
+    public static final Setting OUTBOUND_ALLOW_PRIVATE = new Setting("SECURITY_OUTBOUND_ALLOW_PRIVATE_NETWORKS", null, "false",
+            "Allow targets on loopback, private, link-local and other non-public addresses. Logged at startup when true.", false);
+    public static final Setting OUTBOUND_ALLOWED_HOSTS = new Setting("SECURITY_OUTBOUND_ALLOWED_HOSTS", null, "",
+            "Comma-separated host names, host:port pairs, IP addresses or CIDR ranges that may be reached even when non-public. Logged at startup when set.", false);
+
+    public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
+            DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, PUBLIC_URL, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
+            DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, DELIVERY_BATCH_SIZE,
+            DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
+            OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS);
+}

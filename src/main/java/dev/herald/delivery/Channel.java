@@ -1,0 +1,35 @@
+package dev.herald.delivery;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * A way out of Herald (webhook HTTP, later SMTP). The dispatcher owns queueing, leases, retries and
+ * records; a channel only performs attempts and applies what an outcome means for its targets.
+ */
+public interface Channel {
+    String name();
+
+    /** Loads what a batch of claims needs (targets, secrets) in one go; called before {@link #attempt}. */
+    void prepare(Collection<Claim> claims);
+
+    /** Performs one attempt. Must not throw; every failure is an unsuccessful outcome. */
+    CompletableFuture<AttemptOutcome> attempt(Claim claim, Message message);
+
+    /** The target's retry schedule (delays after the first attempt). */
+    List<Duration> retrySchedule(String targetId);
+
+    /** Whether new attempts may go to the target: active, paused (disabled, keep the work) or gone (cancel it). */
+    TargetState targetState(Handle h, String targetId);
+
+    /**
+     * Applies an outcome's consequences for the target inside the writer's transaction (failure streaks,
+     * disabling). Returns work to run after the commit (logs, metrics), or null.
+     */
+    Runnable onOutcome(Handle h, Claim claim, AttemptOutcome outcome, boolean deadLettered);
+
+    enum TargetState { ACTIVE, PAUSED, GONE }
+}

@@ -1,0 +1,173 @@
+package dev.herald.delivery;
+
+import dev.herald.Ids;
+import dev.herald.Json;
+import dev.herald.api.ApiException;
+import dev.herald.store.Database;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Reading deliveries and their attempts, retrying one, and replaying dead letters. */
+public final class DeliveryService {
+    public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
+    private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
+            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type";
+
+    private final Database db;
+    private final Map<String, Channel> channels = new HashMap<>();
+    private final Clock clock;
+    private final Runnable wake;
+
+    public DeliveryService(Database db, List<Channel> channels, Clock clock, Runnable wake) {
+        this.db = db;
+        for (Channel c : channels) this.channels.put(c.name(), c);
+        this.clock = clock;
+        this.wake = wake;
+    }
+
+    /** Filters for listing; null means any. {@code cursor} is the last id of the previous page. */
+    public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit) {}
+
+    /** A page of deliveries as JSON, newest first, with {@code next_cursor} when more exist. */
+    public ObjectNode list(String projectId, Filter f) {
+        List<ObjectNode> rows = db.read(h -> {
+            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.project_id = :p");
+            if (f.targetId() != null) sql.append(" AND d.target_id = :t");
+            if (f.messageId() != null) sql.append(" AND d.message_id = :m");
+            if (f.status() != null) sql.append(" AND d.status = :s");
+            if (f.completedSince() != null) sql.append(" AND d.completed_at >= :since");
+            if (f.cursor() != null) sql.append(" AND d.id < :c");
+            sql.append(" ORDER BY d.id DESC LIMIT :lim");
+            Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("lim", f.limit() + 1);
+            if (f.targetId() != null) q.bind("t", f.targetId());
+            if (f.messageId() != null) q.bind("m", f.messageId());
+            if (f.status() != null) q.bind("s", f.status());
+            if (f.completedSince() != null) q.bind("since", f.completedSince());
+            if (f.cursor() != null) q.bind("c", f.cursor());
+            return q.map((rs, ctx) -> row(rs)).list();
+        });
+        ObjectNode page = Json.object();
+        ArrayNode data = page.putArray("data");
+        boolean more = rows.size() > f.limit();
+        for (int i = 0; i < Math.min(rows.size(), f.limit()); i++) data.add(rows.get(i));
+        page.put("next_cursor", more ? rows.get(f.limit() - 1).get("id").asString() : null);
+        return page;
+    }
+
+    /** One delivery with all its attempts. */
+    public ObjectNode get(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw ApiException.notFound("delivery");
+        return db.read(h -> {
+            ObjectNode d = h.createQuery("SELECT " + COLUMNS + " FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = :id AND d.project_id = :p")
+                    .bind("id", id).bind("p", projectId).map((rs, ctx) -> row(rs)).findOne()
+                    .orElseThrow(() -> ApiException.notFound("delivery"));
+            ArrayNode attempts = d.putArray("attempts");
+            h.createQuery("SELECT attempt_no, started_at, duration_ms, status_code, error_kind, error_message, response_body, response_truncated "
+                            + "FROM attempts WHERE delivery_id = :id ORDER BY id").bind("id", id)
+                    .map((rs, ctx) -> {
+                        ObjectNode a = Json.object();
+                        a.put("attempt", rs.getInt("attempt_no"));
+                        a.put("started_at", iso(rs.getLong("started_at")));
+                        a.put("duration_ms", rs.getLong("duration_ms"));
+                        int code = rs.getInt("status_code");
+                        if (rs.wasNull()) a.putNull("status_code"); else a.put("status_code", code);
+                        a.put("error_kind", rs.getString("error_kind"));
+                        a.put("error_message", rs.getString("error_message"));
+                        a.put("response_body", rs.getString("response_body"));
+                        a.put("response_truncated", rs.getInt("response_truncated") == 1);
+                        return a;
+                    }).forEach(attempts::add);
+            return d;
+        });
+    }
+
+    /** Sends a finished delivery again with a fresh schedule (same delivery id). Waiting or in-flight ones are a 409. */
+    public ObjectNode retry(String projectId, String id) {
+        ObjectNode current = get(projectId, id);
+        String status = current.get("status").asString();
+        if (!Set.of("dead", "succeeded", "cancelled").contains(status)) {
+            throw ApiException.conflict("delivery is " + status + "; only dead, succeeded or cancelled deliveries can be retried");
+        }
+        String channel = current.get("channel").asString();
+        String target = current.get("webhook_id").asString();
+        db.writer().execute(h -> {
+            Channel.TargetState state = state(h, channel, target);
+            if (state == Channel.TargetState.GONE) throw ApiException.conflict("the webhook of this delivery was deleted");
+            DeliveryRepository.requeue(h, List.of(id), state == Channel.TargetState.ACTIVE ? "pending" : "paused", clock.millis());
+            return null;
+        });
+        wake.run();
+        return get(projectId, id);
+    }
+
+    /** Replays dead letters: one by id, or all of a webhook's dead-lettered since a time. Returns how many. */
+    public int replay(String projectId, String deliveryId, String targetId, Long since) {
+        int n = db.writer().execute(h -> {
+            long now = clock.millis();
+            StringBuilder sql = new StringBuilder("SELECT id, channel, target_id FROM deliveries WHERE project_id = :p AND status = 'dead'");
+            if (deliveryId != null) sql.append(" AND id = :id");
+            if (targetId != null) sql.append(" AND target_id = :t");
+            if (since != null) sql.append(" AND completed_at >= :since");
+            Query q = h.createQuery(sql.toString()).bind("p", projectId);
+            if (deliveryId != null) q.bind("id", deliveryId);
+            if (targetId != null) q.bind("t", targetId);
+            if (since != null) q.bind("since", since);
+            List<String[]> rows = q.map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("channel"), rs.getString("target_id")}).list();
+            Map<String, List<String>> byStatus = new HashMap<>();
+            for (String[] r : rows) {
+                Channel.TargetState s = state(h, r[1], r[2]);
+                if (s == Channel.TargetState.GONE) continue;
+                byStatus.computeIfAbsent(s == Channel.TargetState.ACTIVE ? "pending" : "paused", k -> new ArrayList<>()).add(r[0]);
+            }
+            int total = 0;
+            for (Map.Entry<String, List<String>> e : byStatus.entrySet()) {
+                List<String> ids = e.getValue();
+                for (int i = 0; i < ids.size(); i += 500) total += DeliveryRepository.requeue(h, ids.subList(i, Math.min(ids.size(), i + 500)), e.getKey(), now);
+            }
+            return total;
+        });
+        if (n > 0) wake.run();
+        return n;
+    }
+
+    private Channel.TargetState state(Handle h, String channel, String target) {
+        Channel c = channels.get(channel);
+        return c == null ? Channel.TargetState.GONE : c.targetState(h, target);
+    }
+
+    private static ObjectNode row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        ObjectNode n = Json.object();
+        n.put("id", rs.getString("id"));
+        n.put("event_id", rs.getString("message_id"));
+        n.put("event_type", rs.getString("type"));
+        n.put("channel", rs.getString("channel"));
+        n.put("webhook_id", rs.getString("target_id"));
+        n.put("status", rs.getString("status"));
+        n.put("attempts", rs.getInt("attempts"));
+        long next = rs.getLong("next_attempt_at");
+        boolean waiting = !rs.wasNull() && Set.of("pending", "paused").contains(rs.getString("status"));
+        n.put("next_attempt_at", waiting ? iso(next) : null);
+        int code = rs.getInt("last_status_code");
+        if (rs.wasNull()) n.putNull("last_status_code"); else n.put("last_status_code", code);
+        n.put("last_error", rs.getString("last_error"));
+        n.put("dead_reason", rs.getString("dead_reason"));
+        n.put("created_at", iso(rs.getLong("created_at")));
+        n.put("updated_at", iso(rs.getLong("updated_at")));
+        long done = rs.getLong("completed_at");
+        n.put("completed_at", rs.wasNull() ? null : iso(done));
+        return n;
+    }
+
+    static String iso(long millis) {
+        return Instant.ofEpochMilli(millis).toString();
+    }
+}

@@ -1,0 +1,277 @@
+package dev.herald.delivery;
+
+import dev.herald.Ids;
+import dev.herald.metrics.Metrics;
+import dev.herald.store.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one dispatcher: claims due deliveries (leases), hands each to its {@link Channel}, and records
+ * the outcome and the next state in one write. Concurrency is bounded globally and per target, so a
+ * slow or dead endpoint fills only its own slots and everything else keeps flowing.
+ *
+ * <p>Hazards: the lease must outlast the longest request timeout, or a live attempt is claimed again by
+ * another node (duplicates). The per-target accounting here is per node; nodes sharing a database each
+ * apply the limit.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    static final Duration DEAD_AFTER = Duration.ofSeconds(20);
+
+    /** Limits and timings. */
+    public record Settings(int globalConcurrency, int perTargetConcurrency, Duration lease, Duration pollInterval, int batchSize) {}
+
+    private final Database db;
+    private final Map<String, Channel> channels;
+    private final RetryPolicy retry;
+    private final Settings settings;
+    private final Clock clock;
+    private final Metrics metrics;
+    private final String workerId;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
+    private final Object signal = new Object();
+    private boolean signalled;
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("herald-dispatcher-housekeeping").daemon(true).unstarted(r));
+    private volatile boolean running;
+    private Thread thread;
+
+    public Dispatcher(Database db, List<Channel> channels, RetryPolicy retry, Settings settings, Clock clock, Metrics metrics) {
+        this.db = db;
+        this.channels = new HashMap<>();
+        for (Channel c : channels) this.channels.put(c.name(), c);
+        this.retry = retry;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.workerId = Ids.uuid7(clock.millis());
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    public synchronized void start() {
+        if (running) return;
+        running = true;
+        db.writer().execute(h -> {
+            DeliveryRepository.heartbeat(h, workerId, clock.millis());
+            return null;
+        });
+        housekeeping.scheduleWithFixedDelay(this::housekeep, 0, HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        thread = Thread.ofPlatform().name("herald-dispatcher").daemon(true).start(this::loop);
+        log.info("dispatcher {} started (concurrency {} global, {} per target)", workerId, settings.globalConcurrency(), settings.perTargetConcurrency());
+    }
+
+    /** Tells the dispatcher new work may be due now (called after events are committed). */
+    public void wake() {
+        synchronized (signal) {
+            signalled = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void awaitSignal(long millis) {
+        synchronized (signal) {
+            if (!signalled && millis > 0) {
+                try {
+                    signal.wait(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            signalled = false;
+        }
+    }
+
+    private void loop() {
+        long backoff = 0;
+        while (running) {
+            try {
+                int free = settings.globalConcurrency() - inFlight.get();
+                if (free <= 0) {
+                    awaitSignal(settings.pollInterval().toMillis());
+                    continue;
+                }
+                List<Claim> claims = claim(Math.min(free, settings.batchSize()));
+                backoff = 0;
+                if (claims.isEmpty()) {
+                    awaitSignal(settings.pollInterval().toMillis());
+                    continue;
+                }
+                dispatch(claims);
+            } catch (RuntimeException e) {
+                backoff = Math.min(Math.max(backoff * 2, 100), 5_000);
+                log.warn("dispatcher cannot reach the database ({}); retrying in {} ms", e.getMessage(), backoff);
+                awaitSignal(backoff);
+            }
+        }
+    }
+
+    private List<Claim> claim(int limit) {
+        Map<String, Integer> busy = new HashMap<>();
+        Set<String> excluded = new HashSet<>();
+        perTarget.forEach((t, n) -> {
+            int v = n.get();
+            if (v > 0) busy.put(t, v);
+            if (v >= settings.perTargetConcurrency()) excluded.add(t);
+        });
+        long now = clock.millis();
+        long leaseUntil = now + settings.lease().toMillis();
+        return db.writer().execute(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
+                settings.perTargetConcurrency(), busy, excluded));
+    }
+
+    private void dispatch(List<Claim> claims) {
+        for (Claim c : claims) {
+            inFlight.incrementAndGet();
+            perTarget.computeIfAbsent(c.targetId(), k -> new AtomicInteger()).incrementAndGet();
+        }
+        Map<String, Message> messages = new HashMap<>();
+        try {
+            Set<String> ids = new HashSet<>();
+            for (Claim c : claims) ids.add(c.messageId());
+            for (Message m : db.read(h -> DeliveryRepository.messages(h, ids))) messages.put(m.id(), m);
+            Map<String, List<Claim>> byChannel = new HashMap<>();
+            for (Claim c : claims) byChannel.computeIfAbsent(c.channel(), k -> new ArrayList<>()).add(c);
+            byChannel.forEach((name, list) -> {
+                Channel ch = channels.get(name);
+                if (ch != null) ch.prepare(list);
+            });
+        } catch (RuntimeException e) {
+            // Leave the claims leased: they return to the queue when the lease expires.
+            for (Claim c : claims) release(c);
+            throw e;
+        }
+        for (Claim c : claims) {
+            Channel ch = channels.get(c.channel());
+            Message m = messages.get(c.messageId());
+            long started = clock.millis();
+            CompletableFuture<AttemptOutcome> attempt;
+            if (ch == null || m == null) {
+                attempt = CompletableFuture.completedFuture(internalFailure(ch == null ? "no channel " + c.channel() : "message missing"));
+            } else {
+                try {
+                    attempt = ch.attempt(c, m);
+                } catch (RuntimeException e) {
+                    attempt = CompletableFuture.completedFuture(internalFailure(e.getMessage()));
+                }
+            }
+            attempt.exceptionally(t -> internalFailure(t.getMessage()))
+                    .thenAccept(o -> finish(ch, c, o, started));
+        }
+    }
+
+    private static AttemptOutcome internalFailure(String message) {
+        return new AttemptOutcome(false, null, "internal", message, null, false, 0, null, false, null);
+    }
+
+    private void finish(Channel ch, Claim c, AttemptOutcome o, long started) {
+        long now = clock.millis();
+        metrics.attemptLatency(c.channel(), Duration.ofMillis(o.durationMs()));
+        DeliveryRepository.Transition t;
+        String outcome;
+        if (o.success()) {
+            t = new DeliveryRepository.Transition("succeeded", c.schedulePos(), null, null, now);
+            outcome = "succeeded";
+        } else {
+            Duration delay = o.permanent() || ch == null ? null : retry.nextDelay(ch.retrySchedule(c.targetId()), c.schedulePos(), o.retryAfter());
+            if (delay == null) {
+                String reason = o.permanent() ? o.summary() : "exhausted after " + (c.attempts() + 1) + " attempts; last: " + o.summary();
+                t = new DeliveryRepository.Transition("dead", c.schedulePos(), null, reason, now);
+                outcome = "dead";
+            } else {
+                t = new DeliveryRepository.Transition("pending", c.schedulePos() + 1, now + delay.toMillis(), null, null);
+                outcome = "retry";
+            }
+        }
+        db.writer().submit(h -> {
+            DeliveryRepository.Transition applied = t;
+            if (t.status().equals("pending") && ch != null) {
+                Channel.TargetState state = ch.targetState(h, c.targetId());
+                if (state == Channel.TargetState.PAUSED) applied = new DeliveryRepository.Transition("paused", t.schedulePos(), t.nextAttemptAt(), null, null);
+                if (state == Channel.TargetState.GONE) applied = new DeliveryRepository.Transition("cancelled", t.schedulePos(), null, null, now);
+            }
+            boolean changed = DeliveryRepository.complete(h, c, workerId, o, applied, started, now);
+            return changed && ch != null ? ch.onOutcome(h, c, o, applied.status().equals("dead")) : null;
+        }).whenComplete((after, err) -> {
+            release(c);
+            if (err != null) {
+                log.warn("could not record attempt of delivery {} ({}); it will be retried after its lease expires", c.id(), err.getMessage());
+            } else {
+                metrics.delivery(c.channel(), outcome);
+                if (after != null) after.run();
+            }
+            wake();
+        });
+    }
+
+    private void release(Claim c) {
+        inFlight.decrementAndGet();
+        AtomicInteger n = perTarget.get(c.targetId());
+        if (n != null && n.decrementAndGet() <= 0) perTarget.remove(c.targetId(), n);
+    }
+
+    private void housekeep() {
+        try {
+            long now = clock.millis();
+            int reclaimed = db.writer().execute(h -> {
+                DeliveryRepository.heartbeat(h, workerId, now);
+                return DeliveryRepository.reclaimExpired(h, now, now - DEAD_AFTER.toMillis());
+            });
+            if (reclaimed > 0) {
+                log.info("returned {} deliveries with expired leases to the queue", reclaimed);
+                wake();
+            }
+            QueueStats s = db.read(h -> QueueStats.read(h, now));
+            metrics.queue(s.depth(), s.oldestDueAgeMillis());
+        } catch (RuntimeException e) {
+            log.warn("dispatcher housekeeping failed: {}", e.getMessage());
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops claiming, lets attempts in flight finish (up to {@code grace}), then leaves the worker table. */
+    @Override
+    public void close() {
+        if (!running) return;
+        running = false;
+        wake();
+        housekeeping.shutdownNow();
+        try {
+            if (thread != null) thread.join(5_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            db.writer().execute(h -> {
+                DeliveryRepository.removeWorker(h, workerId);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not remove worker {} on shutdown: {}", workerId, e.getMessage());
+        }
+    }
+}

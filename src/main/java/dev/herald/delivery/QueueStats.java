@@ -1,0 +1,18 @@
+package dev.herald.delivery;
+
+import org.jdbi.v3.core.Handle;
+
+/** Queue depth (pending + in flight) and how long the oldest due delivery has waited. */
+public record QueueStats(long depth, long oldestDueAgeMillis) {
+    public static QueueStats read(Handle h, long now) {
+        return h.createQuery("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') "
+                        + "+ (SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight') AS depth, "
+                        + "(SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now) AS oldest")
+                .bind("now", now)
+                .map((rs, ctx) -> {
+                    long oldest = rs.getLong("oldest");
+                    boolean none = rs.wasNull();
+                    return new QueueStats(rs.getLong("depth"), none ? 0 : Math.max(0, now - oldest));
+                }).one();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.herald.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Herald's meters, exposed at {@code /metrics} in the Prometheus text format. */
+public final class Metrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicLong queueDepth = new AtomicLong();
+    private final AtomicLong oldestDueAgeMs = new AtomicLong();
+
+    public Metrics() {
+        registry.gauge("herald.queue.depth", queueDepth);
+        registry.gauge("herald.queue.oldest.due.age.seconds", oldestDueAgeMs, v -> v.get() / 1000.0);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */
+    public void delivery(String channel, String outcome) {
+        Counter.builder("herald.deliveries").description("Delivery attempts by outcome")
+                .tag("channel", channel).tag("outcome", outcome).register(registry).increment();
+    }
+
+    public void attemptLatency(String channel, Duration d) {
+        Timer.builder("herald.attempt.duration").description("Duration of delivery attempts")
+                .tag("channel", channel).publishPercentileHistogram().register(registry).record(d);
+    }
+
+    public void webhookDisabled() {
+        Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry).increment();
+    }
+
+    public void eventsAccepted(int n) {
+        Counter.builder("herald.events.accepted").description("Events accepted by the API").register(registry).increment(n);
+    }
+
+    public void queue(long depth, long oldestDueAgeMillis) {
+        queueDepth.set(depth);
+        oldestDueAgeMs.set(oldestDueAgeMillis);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

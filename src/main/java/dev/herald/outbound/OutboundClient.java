@@ -1,0 +1,166 @@
+package dev.herald.outbound;
+
+import dev.herald.Version;
+import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The only component that opens connections to user-supplied URLs. It applies the network policy
+ * (URL rules before sending, address rules at connect time through {@link VettingResolver}), never
+ * follows redirects, enforces the per-request timeout, and reads at most {@code maxResponseBytes} of a
+ * response, keeping the first {@link #CAPTURE_BYTES}.
+ *
+ * <p>Hazard: reading a response body without a cap lets a receiver exhaust memory; the listener here
+ * counts bytes and aborts the response past the cap.
+ */
+public final class OutboundClient implements AutoCloseable {
+    public static final int CAPTURE_BYTES = 4096;
+
+    private final HttpClient http;
+    private final OutboundPolicy policy;
+    private final long maxResponseBytes;
+    private final ExecutorService resolverExecutor = Executors.newVirtualThreadPerTaskExecutor();
+
+    public OutboundClient(OutboundPolicy policy, HostResolver resolver, long maxResponseBytes, int maxConnectionsPerHost) {
+        this.policy = policy;
+        this.maxResponseBytes = maxResponseBytes;
+        ClientConnector connector = new ClientConnector();
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
+        connector.setSslContextFactory(tls);
+        this.http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        pool.setName("herald-outbound");
+        http.setExecutor(pool);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Herald/" + Version.get()));
+        http.setSocketAddressResolver(new VettingResolver(resolver, policy, resolverExecutor));
+        http.setMaxConnectionsPerDestination(Math.max(maxConnectionsPerHost, 8));
+        http.setMaxRequestsQueuedPerDestination(100_000);
+        http.setConnectTimeout(10_000);
+        http.setIdleTimeout(60_000);
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the outbound HTTP client", e);
+        }
+    }
+
+    public OutboundPolicy policy() {
+        return policy;
+    }
+
+    /** Sends the request; the future fails with {@link OutboundException} (kind set) and never with anything else. */
+    public CompletableFuture<OutboundResponse> post(OutboundRequest r) {
+        CompletableFuture<OutboundResponse> result = new CompletableFuture<>();
+        try {
+            policy.checkUrl(r.url().toString());
+        } catch (OutboundException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        long timeoutMs = r.timeout().toMillis();
+        Request req = http.newRequest(r.url())
+                .method(HttpMethod.POST)
+                .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent("application/json", r.body()));
+        req.headers(h -> {
+            for (Map.Entry<String, String> e : r.headers().entrySet()) h.put(e.getKey(), e.getValue());
+        });
+        req.send(new CappedListener(result));
+        return result;
+    }
+
+    /** Captures the head of the body, counts the rest, aborts past the cap; maps failures to an {@link ErrorKind}. */
+    private final class CappedListener implements Response.Listener {
+        private final CompletableFuture<OutboundResponse> result;
+        private final ByteArrayOutputStream captured = new ByteArrayOutputStream(256);
+        private long total;
+        private boolean cutOff;
+
+        CappedListener(CompletableFuture<OutboundResponse> result) {
+            this.result = result;
+        }
+
+        @Override
+        public void onContent(Response response, ByteBuffer content) {
+            int n = content.remaining();
+            int room = CAPTURE_BYTES - captured.size();
+            if (room > 0) {
+                byte[] chunk = new byte[Math.min(room, n)];
+                content.get(chunk);
+                captured.writeBytes(chunk);
+            }
+            total += n;
+            if (total > maxResponseBytes && !cutOff) {
+                cutOff = true;
+                response.abort(new ResponseTooLarge());
+            }
+        }
+
+        @Override
+        public void onComplete(Result r) {
+            Response resp = r.getResponse();
+            boolean haveStatus = resp != null && resp.getStatus() > 0;
+            if (r.isSucceeded() || (cutOff && haveStatus)) {
+                result.complete(new OutboundResponse(resp.getStatus(), resp.getHeaders().get(HttpHeader.RETRY_AFTER),
+                        captured.toByteArray(), total > CAPTURE_BYTES));
+                return;
+            }
+            result.completeExceptionally(classify(r.getFailure()));
+        }
+    }
+
+    private static final class ResponseTooLarge extends RuntimeException {
+        ResponseTooLarge() {
+            super("response larger than the configured maximum", null, false, false);
+        }
+    }
+
+    static OutboundException classify(Throwable t) {
+        Throwable c = t;
+        for (int depth = 0; c != null && depth < 8; depth++, c = c.getCause()) {
+            if (c instanceof OutboundException oe) return oe;
+            if (c instanceof TimeoutException) return new OutboundException(ErrorKind.TIMEOUT, "timed out", t);
+            if (c instanceof java.net.SocketTimeoutException) return new OutboundException(ErrorKind.TIMEOUT, "timed out", t);
+            if (c instanceof UnknownHostException) return new OutboundException(ErrorKind.DNS, "cannot resolve host", t);
+            if (c instanceof SSLException) return new OutboundException(ErrorKind.TLS, "TLS failed: " + c.getMessage(), t);
+            if (c instanceof ConnectException || c instanceof NoRouteToHostException) {
+                return new OutboundException(ErrorKind.CONNECT, "connection failed: " + c.getMessage(), t);
+            }
+        }
+        return new OutboundException(ErrorKind.IO, "request failed: " + (t == null ? "unknown" : t.getMessage()), t);
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception ignored) {
+            // shutting down
+        }
+        resolverExecutor.shutdown();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.herald.projects;
+
+import dev.herald.Ids;
+import dev.herald.store.Database;
+import java.time.Clock;
+
+/** Projects: everything in Herald belongs to exactly one. */
+public final class Projects {
+    private final Database db;
+    private final Clock clock;
+
+    public Projects(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** A new project and its first CLIENT_ADMIN key (shown only here). */
+    public record Created(String projectId, String name, ApiKeys.Created adminKey) {}
+
+    public Created create(String name) {
+        if (name == null || name.isBlank() || name.length() > 200) throw new IllegalArgumentException("project name must be 1 to 200 characters");
+        return db.writer().execute(h -> {
+            long now = clock.millis();
+            String id = Ids.uuid7(now);
+            h.createUpdate("INSERT INTO projects (id, name, created_at) VALUES (:id, :n, :now)").bind("id", id).bind("n", name.trim()).bind("now", now).execute();
+            return new Created(id, name.trim(), ApiKeys.insert(h, id, "admin", Role.CLIENT_ADMIN, now));
+        });
+    }
+}

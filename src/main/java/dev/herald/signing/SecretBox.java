@@ -1,0 +1,59 @@
+package dev.herald.signing;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Encrypts secrets at rest with AES-256-GCM. Each value gets a fresh 96-bit nonce; the
+ * {@code context} (e.g. {@code webhook:<id>}) is bound as associated data, so a ciphertext copied to
+ * another row does not decrypt. Stored form: {@code v1.<base64(nonce || ciphertext+tag)>}.
+ */
+public final class SecretBox {
+    private static final String PREFIX = "v1.";
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+
+    private final SecretKeySpec key;
+    private final SecureRandom random = new SecureRandom();
+
+    public SecretBox(byte[] key32) {
+        if (key32.length != 32) throw new IllegalArgumentException("master key must be 32 bytes, got " + key32.length);
+        this.key = new SecretKeySpec(key32.clone(), "AES");
+    }
+
+    public String seal(String plaintext, String context) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+            byte[] ct = c.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+            byte[] out = new byte[NONCE_BYTES + ct.length];
+            System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
+            System.arraycopy(ct, 0, out, NONCE_BYTES, ct.length);
+            return PREFIX + Base64.getEncoder().encodeToString(out);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /** Decrypts; a wrong key, wrong context or tampered value fails with {@link IllegalStateException} (never returns garbage). */
+    public String open(String sealed, String context) {
+        if (sealed == null || !sealed.startsWith(PREFIX)) throw new IllegalStateException("not a sealed secret");
+        byte[] in = Base64.getDecoder().decode(sealed.substring(PREFIX.length()));
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
+            c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+            return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("secret cannot be decrypted (wrong HERALD_MASTER_KEY or tampered value)", e);
+        }
+    }
+}

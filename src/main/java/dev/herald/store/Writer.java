@@ -1,0 +1,178 @@
+package dev.herald.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer: every database write in the process is a {@link Job} submitted here. One thread
+ * drains the queue and runs everything waiting in <em>one</em> transaction (group commit), each job in
+ * its own savepoint so a failing job rolls back alone. A job's future completes only after the commit,
+ * so "accepted" always means "durable".
+ *
+ * <p>Hazard: a job must only touch the database through its handle. Anything else it does (cache
+ * updates, notifications) would happen even if the commit later fails; do those in the future's
+ * continuation instead. A slow job delays every job in its batch, so jobs are short statements, never
+ * network calls.
+ */
+public final class Writer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Writer.class);
+    private static final int MAX_BATCH = 1024;
+
+    /** A unit of work run inside the writer's transaction. */
+    @FunctionalInterface
+    public interface Job<T> {
+        T run(Handle h) throws Exception;
+    }
+
+    private record Pending<T>(Job<T> job, CompletableFuture<T> future) {}
+
+    private final Jdbi jdbi;
+    private final Dialect dialect;
+    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    private final ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
+    private final Thread thread;
+    private volatile boolean closed;
+    private Handle handle;
+
+    Writer(Jdbi jdbi, Dialect dialect) {
+        this.jdbi = jdbi;
+        this.dialect = dialect;
+        this.thread = Thread.ofPlatform().name("herald-writer").daemon(true).start(this::loop);
+    }
+
+    /** Queues a job; the future completes after its transaction commits (or fails with the job's exception). */
+    public <T> CompletableFuture<T> submit(Job<T> job) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new StoreException("database writer is closed", null));
+            return f;
+        }
+        queue.add(new Pending<>(job, f));
+        return f;
+    }
+
+    /** Runs a job and waits for its commit. Exceptions thrown by the job are rethrown as they are. */
+    public <T> T execute(Job<T> job) {
+        try {
+            return submit(job).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a commit", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new StoreException("write failed: " + c.getMessage(), c);
+        }
+    }
+
+    private void loop() {
+        List<Pending<?>> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                runBatch(batch);
+            } catch (InterruptedException e) {
+                if (closed) break;
+            } catch (Throwable t) {
+                log.error("writer batch failed unexpectedly", t);
+                for (Pending<?> p : batch) completeExceptionally(p, new StoreException("write failed: " + t.getMessage(), t));
+            } finally {
+                batch.clear();
+            }
+        }
+        closeHandle();
+    }
+
+    private void runBatch(List<Pending<?>> batch) {
+        Object[] results = new Object[batch.size()];
+        Throwable[] failures = new Throwable[batch.size()];
+        try {
+            Handle h = handle();
+            h.execute(dialect.beginWrite());
+            try {
+                for (int i = 0; i < batch.size(); i++) {
+                    h.execute("SAVEPOINT job");
+                    try {
+                        results[i] = batch.get(i).job().run(h);
+                        h.execute("RELEASE SAVEPOINT job");
+                    } catch (Exception e) {
+                        h.execute("ROLLBACK TO SAVEPOINT job");
+                        h.execute("RELEASE SAVEPOINT job");
+                        failures[i] = e;
+                    }
+                }
+                h.execute("COMMIT");
+            } catch (RuntimeException e) {
+                try {
+                    h.execute("ROLLBACK");
+                } catch (RuntimeException ignored) {
+                    // the connection is likely gone; it is reopened on the next batch
+                }
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            closeHandle();
+            StoreException failure = new StoreException("database write failed: " + e.getMessage(), e);
+            for (Pending<?> p : batch) completeExceptionally(p, failure);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (failures[i] != null) completeExceptionally(batch.get(i), failures[i]);
+            else complete(batch.get(i), results[i]);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> void complete(Pending<T> p, Object result) {
+        completions.execute(() -> p.future().complete((T) result));
+    }
+
+    private void completeExceptionally(Pending<?> p, Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        completions.execute(() -> p.future().completeExceptionally(cause));
+    }
+
+    private Handle handle() {
+        if (handle == null) handle = jdbi.open();
+        return handle;
+    }
+
+    private void closeHandle() {
+        if (handle != null) {
+            try {
+                handle.close();
+            } catch (RuntimeException ignored) {
+                // closing a broken connection
+            }
+            handle = null;
+        }
+    }
+
+    /** Stops accepting work, commits what is queued, and stops the thread. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        completions.shutdown();
+    }
+}

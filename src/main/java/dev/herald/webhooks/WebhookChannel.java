@@ -1,0 +1,210 @@
+package dev.herald.webhooks;
+
+import dev.herald.Json;
+import dev.herald.delivery.AttemptOutcome;
+import dev.herald.delivery.Channel;
+import dev.herald.delivery.Claim;
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.Message;
+import dev.herald.metrics.Metrics;
+import dev.herald.outbound.ErrorKind;
+import dev.herald.outbound.OutboundClient;
+import dev.herald.outbound.OutboundException;
+import dev.herald.outbound.OutboundRequest;
+import dev.herald.outbound.PolicyDeniedException;
+import dev.herald.signing.SecretBox;
+import dev.herald.signing.SignatureScheme;
+import dev.herald.signing.Signers;
+import dev.herald.signing.WebhookSecret;
+import dev.herald.store.Database;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Event webhooks as a delivery channel: a signed JSON POST per attempt, through the one
+ * {@link OutboundClient}. Counts failure streaks and disables a webhook after too many dead letters
+ * or at once on {@code 410 Gone}, announcing it with a {@code webhook.disabled} event.
+ */
+public final class WebhookChannel implements Channel {
+    private static final Logger log = LoggerFactory.getLogger(WebhookChannel.class);
+    public static final String NAME = "webhook";
+
+    private final Database db;
+    private final OutboundClient outbound;
+    private final SecretBox secrets;
+    private final EventService events;
+    private final Clock clock;
+    private final Metrics metrics;
+    private final int disableAfter;
+    private final Map<String, Webhook> targets = new ConcurrentHashMap<>();
+    private final Map<String, WebhookSecret> opened = new ConcurrentHashMap<>();
+
+    public WebhookChannel(Database db, OutboundClient outbound, SecretBox secrets, EventService events, Clock clock, Metrics metrics, int disableAfter) {
+        this.db = db;
+        this.outbound = outbound;
+        this.secrets = secrets;
+        this.events = events;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.disableAfter = disableAfter;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void prepare(Collection<Claim> claims) {
+        Set<String> ids = new HashSet<>();
+        for (Claim c : claims) ids.add(c.targetId());
+        for (Webhook w : db.read(h -> WebhookRepository.findAll(h, List.copyOf(ids)))) targets.put(w.id(), w);
+    }
+
+    @Override
+    public List<Duration> retrySchedule(String targetId) {
+        Webhook w = targets.get(targetId);
+        return w == null ? Webhook.DEFAULT_SCHEDULE : w.retrySchedule();
+    }
+
+    @Override
+    public CompletableFuture<AttemptOutcome> attempt(Claim claim, Message message) {
+        Webhook w = targets.get(claim.targetId());
+        long start = System.nanoTime();
+        if (w == null) return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, "webhook not found", 0, true));
+        OutboundRequest request;
+        try {
+            request = request(w, claim, message);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, e.getMessage(), 0, false));
+        }
+        return outbound.post(request).handle((resp, err) -> {
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            if (err != null) {
+                Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                if (c instanceof PolicyDeniedException pd) {
+                    return failure(ErrorKind.POLICY_DENIED, pd.rule() + ": " + pd.getMessage(), ms, true);
+                }
+                ErrorKind kind = c instanceof OutboundException oe ? oe.kind() : ErrorKind.IO;
+                return failure(kind, c.getMessage(), ms, false);
+            }
+            String body = new String(resp.captured(), StandardCharsets.UTF_8);
+            if (resp.isSuccess()) {
+                return new AttemptOutcome(true, resp.status(), null, null, body, resp.truncated(), ms, null, false, null);
+            }
+            int s = resp.status();
+            String message2 = s >= 300 && s < 400 ? "redirect not followed" : null;
+            Duration retryAfter = (s == 429 || s == 503) ? RetryAfter.parse(resp.retryAfter(), clock) : null;
+            boolean gone = s == 410;
+            return new AttemptOutcome(false, s, ErrorKind.HTTP_STATUS.code(), gone ? "410 Gone: receiver asked to stop" : message2, body,
+                    resp.truncated(), ms, retryAfter, gone, gone ? "receiver answered 410 Gone" : null);
+        });
+    }
+
+    private static AttemptOutcome failure(ErrorKind kind, String message, long ms, boolean permanent) {
+        return new AttemptOutcome(false, null, kind.code(), message, null, false, ms, null, permanent, null);
+    }
+
+    OutboundRequest request(Webhook w, Claim claim, Message m) {
+        SignatureScheme scheme = Signers.get(w.signatureScheme());
+        long now = clock.millis();
+        WebhookSecret current = open(w.id(), w.secretSealed(), w.secretKid());
+        WebhookSecret previous = w.previousSecretSealed() != null && w.previousSecretUntil() != null && w.previousSecretUntil() > now
+                ? open(w.id(), w.previousSecretSealed(), w.previousSecretKid()) : null;
+        String header = w.signatureHeader() != null ? w.signatureHeader() : scheme.defaultHeader();
+        Map<String, String> headers = new LinkedHashMap<>(w.headers());
+        headers.put("Content-Type", "application/json");
+        headers.put("X-Webhook-Event", m.type());
+        headers.put("X-Webhook-Delivery", claim.id());
+        headers.putAll(scheme.sign(new SignatureScheme.Input(claim.id(), now / 1000, m.body(), new SignatureScheme.Keys(current, previous), header)));
+        return new OutboundRequest(URI.create(w.url()), headers, m.body(), Duration.ofSeconds(w.timeoutSeconds()));
+    }
+
+    private WebhookSecret open(String webhookId, String sealed, String kid) {
+        return opened.computeIfAbsent(sealed, s -> new WebhookSecret(secrets.open(s, Webhook.secretContext(webhookId)), kid));
+    }
+
+    @Override
+    public TargetState targetState(Handle h, String targetId) {
+        return h.createQuery("SELECT enabled, deleted_at FROM webhooks WHERE id = :id").bind("id", targetId)
+                .map((rs, ctx) -> {
+                    rs.getLong("deleted_at");
+                    if (!rs.wasNull()) return TargetState.GONE;
+                    return rs.getInt("enabled") == 1 ? TargetState.ACTIVE : TargetState.PAUSED;
+                }).findOne().orElse(TargetState.GONE);
+    }
+
+    @Override
+    public Runnable onOutcome(Handle h, Claim claim, AttemptOutcome o, boolean deadLettered) {
+        if (o.success()) {
+            WebhookRepository.resetFailures(h, claim.targetId());
+            return null;
+        }
+        String reason = null;
+        if (o.disableReason() != null) {
+            reason = o.disableReason();
+        } else if (deadLettered) {
+            int streak = WebhookRepository.incrementFailures(h, claim.targetId()).orElse(0);
+            if (disableAfter > 0 && streak >= disableAfter) reason = streak + " consecutive deliveries failed";
+        }
+        if (reason == null) return null;
+        return disable(h, claim.targetId(), reason);
+    }
+
+    /** Disables the webhook, pauses its waiting deliveries and emits {@code webhook.disabled}; the returned task logs and counts it. */
+    Runnable disable(Handle h, String webhookId, String reason) {
+        long now = clock.millis();
+        if (!WebhookRepository.disable(h, webhookId, reason, now)) return null;
+        DeliveryRepository.pauseTarget(h, webhookId, now);
+        Webhook w = WebhookRepository.findAny(h, webhookId).orElseThrow();
+        ObjectNode data = Json.object();
+        data.put("webhook_id", w.id());
+        data.put("url", w.url());
+        data.put("reason", reason);
+        data.put("disabled_at", DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(now)));
+        events.insertInternal(h, w.projectId(), "webhook.disabled", data, now);
+        return () -> {
+            metrics.webhookDisabled();
+            log.warn("webhook {} of project {} disabled: {} (url host {})", w.id(), w.projectId(), reason, URI.create(w.url()).getHost());
+        };
+    }
+
+    /** Parses {@code Retry-After}: delta seconds or an HTTP date. */
+    static final class RetryAfter {
+        private RetryAfter() {}
+
+        static Duration parse(String value, Clock clock) {
+            if (value == null || value.isBlank()) return null;
+            String v = value.trim();
+            try {
+                long s = Long.parseLong(v);
+                return s < 0 ? null : Duration.ofSeconds(Math.min(s, 7 * 86400));
+            } catch (NumberFormatException ignored) {
+                // try a date
+            }
+            try {
+                ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(clock.instant(), t.toInstant());
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.herald.webhooks;
+
+import dev.herald.Ids;
+import dev.herald.api.ApiException;
+import dev.herald.api.JsonBody;
+import dev.herald.config.Durations;
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.outbound.OutboundPolicy;
+import dev.herald.outbound.PolicyDeniedException;
+import dev.herald.signing.SecretBox;
+import dev.herald.signing.SignatureScheme;
+import dev.herald.signing.Signers;
+import dev.herald.signing.WebhookSecret;
+import dev.herald.store.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Creates, changes, rotates and deletes webhook subscriptions; every field is validated here. */
+public final class WebhookService {
+    public static final Set<String> FIELDS = Set.of("url", "events", "description", "headers", "enabled", "retry_schedule", "timeout_seconds", "signature");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+    /** Headers Herald sets itself, or that only the transport may set. Custom headers cannot use them. */
+    private static final Set<String> RESERVED = Set.of("content-type", "content-length", "host", "user-agent", "transfer-encoding",
+            "connection", "keep-alive", "te", "upgrade", "expect", "trailer", "proxy-connection", "authorization", "proxy-authorization",
+            "x-webhook-event", "x-webhook-delivery", "x-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature");
+    private static final int MAX_SCHEDULE = 20;
+    private static final Duration MIN_DELAY = Duration.ofSeconds(1);
+    private static final Duration MAX_DELAY = Duration.ofDays(7);
+
+    private final Database db;
+    private final OutboundPolicy policy;
+    private final SecretBox secrets;
+    private final Clock clock;
+    private final Duration defaultGrace;
+
+    public WebhookService(Database db, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace) {
+        this.db = db;
+        this.policy = policy;
+        this.secrets = secrets;
+        this.clock = clock;
+        this.defaultGrace = defaultGrace;
+    }
+
+    /** A webhook and, right after creation or rotation, its secret in clear (shown once). */
+    public record WithSecret(Webhook webhook, String secret) {}
+
+    public List<Webhook> list(String projectId) {
+        return db.read(h -> WebhookRepository.list(h, projectId));
+    }
+
+    public Webhook get(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw ApiException.notFound("webhook");
+        return db.read(h -> WebhookRepository.find(h, projectId, id)).orElseThrow(() -> ApiException.notFound("webhook"));
+    }
+
+    public WithSecret create(String projectId, JsonBody in) {
+        in.only(FIELDS);
+        long now = clock.millis();
+        String id = Ids.uuid7(now);
+        String url = url(in.string("url", true));
+        List<String> events = events(in.strings("events"), true);
+        String[] sig = signature(in);
+        Map<String, String> headers = headers(in.stringMap("headers"), sig[1]);
+        WebhookSecret secret = WebhookSecret.generate();
+        Boolean enabled = in.bool("enabled");
+        Webhook w = new Webhook(id, projectId, url, events, description(in), headers, enabled == null || enabled, null, null,
+                schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE), timeout(in, Webhook.DEFAULT_TIMEOUT_SECONDS),
+                sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now);
+        db.writer().execute(h -> {
+            WebhookRepository.insert(h, w);
+            return null;
+        });
+        return new WithSecret(w, secret.value());
+    }
+
+    public Webhook update(String projectId, String id, JsonBody in) {
+        in.only(FIELDS);
+        Webhook old = get(projectId, id);
+        String url = in.has("url") ? url(in.string("url", true)) : old.url();
+        List<String> events = in.has("events") ? events(in.strings("events"), true) : old.events();
+        String scheme = old.signatureScheme();
+        String header = old.signatureHeader();
+        if (in.has("signature")) {
+            String[] sig = signature(in);
+            scheme = sig[0];
+            header = sig[1];
+        }
+        Map<String, String> headers = in.has("headers") ? headers(in.stringMap("headers"), header) : old.headers();
+        if (!in.has("headers")) headers(old.headers(), header); // a new signature header must not clash with existing custom headers
+        String description = in.has("description") ? description(in) : old.description();
+        List<Duration> schedule = in.has("retry_schedule") ? schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE) : old.retrySchedule();
+        int timeout = in.has("timeout_seconds") ? timeout(in, old.timeoutSeconds()) : old.timeoutSeconds();
+        Boolean enabledIn = in.bool("enabled");
+        boolean enabled = enabledIn == null ? old.enabled() : enabledIn;
+        long now = clock.millis();
+        boolean reenabled = enabled && !old.enabled();
+        boolean disabled = !enabled && old.enabled();
+        Webhook w = new Webhook(old.id(), projectId, url, events, description, headers, enabled,
+                enabled ? null : (disabled ? "disabled by user" : old.disabledReason()), enabled ? null : (disabled ? Long.valueOf(now) : old.disabledAt()),
+                schedule, timeout, scheme, header, old.secretSealed(), old.secretKid(), old.previousSecretSealed(), old.previousSecretKid(),
+                old.previousSecretUntil(), reenabled ? 0 : old.consecutiveFailures(), old.createdAt(), now);
+        db.writer().execute(h -> {
+            WebhookRepository.update(h, w);
+            if (reenabled) DeliveryRepository.resumeTarget(h, w.id(), now);
+            if (disabled) DeliveryRepository.pauseTarget(h, w.id(), now);
+            return null;
+        });
+        return w;
+    }
+
+    /**
+     * Issues a new secret. During {@code grace} the previous secret keeps signing (single-signature
+     * schemes) or signs alongside the new one (standard-webhooks), so a receiver that installs the new
+     * secret within the grace period never sees a failed verification.
+     */
+    public WithSecret rotate(String projectId, String id, JsonBody in) {
+        in.only(Set.of("grace_period"));
+        Duration grace = defaultGrace;
+        String g = in.string("grace_period", false);
+        if (g != null) {
+            try {
+                grace = Durations.parse(g);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("grace_period", e.getMessage());
+            }
+            if (grace.compareTo(Duration.ofDays(7)) > 0) throw ApiException.invalid("grace_period", "'grace_period' must be at most 7d");
+        }
+        Webhook old = get(projectId, id);
+        long now = clock.millis();
+        WebhookSecret secret = WebhookSecret.generate();
+        boolean keepPrevious = !grace.isZero();
+        Webhook w = new Webhook(old.id(), projectId, old.url(), old.events(), old.description(), old.headers(), old.enabled(),
+                old.disabledReason(), old.disabledAt(), old.retrySchedule(), old.timeoutSeconds(), old.signatureScheme(), old.signatureHeader(),
+                secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(),
+                keepPrevious ? old.secretSealed() : null, keepPrevious ? old.secretKid() : null,
+                keepPrevious ? Long.valueOf(now + grace.toMillis()) : null, old.consecutiveFailures(), old.createdAt(), now);
+        db.writer().execute(h -> {
+            WebhookRepository.update(h, w);
+            return null;
+        });
+        return new WithSecret(w, secret.value());
+    }
+
+    /** Deletes the subscription; its waiting deliveries are cancelled, its history stays readable. */
+    public void delete(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw ApiException.notFound("webhook");
+        boolean deleted = db.writer().execute(h -> {
+            long now = clock.millis();
+            if (!WebhookRepository.markDeleted(h, projectId, id, now)) return false;
+            DeliveryRepository.cancelTarget(h, id, now);
+            return true;
+        });
+        if (!deleted) throw ApiException.notFound("webhook");
+    }
+
+    private String url(String url) {
+        if (url.length() > 2048) throw ApiException.invalid("url", "'url' must be at most 2048 characters");
+        try {
+            return policy.checkUrl(url).toString();
+        } catch (PolicyDeniedException e) {
+            throw new ApiException(400, "url_rejected", "'url' rejected (" + e.rule() + "): " + e.getMessage(), "url");
+        }
+    }
+
+    private static List<String> events(List<String> events, boolean required) {
+        if (events == null || events.isEmpty()) {
+            if (required) throw ApiException.invalid("events", "'events' must list at least one event type, prefix (ticket.*) or *");
+            return List.of();
+        }
+        if (events.size() > 100) throw ApiException.invalid("events", "'events' may list at most 100 patterns");
+        for (String e : events) {
+            if (!EventPatterns.isValidPattern(e)) {
+                throw ApiException.invalid("events", "'" + e + "' is not an event type, a prefix like ticket.* or *");
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(events));
+    }
+
+    private static String description(JsonBody in) {
+        String d = in.string("description", false);
+        if (d != null && d.length() > 1000) throw ApiException.invalid("description", "'description' must be at most 1000 characters");
+        return d;
+    }
+
+    private static int timeout(JsonBody in, int dflt) {
+        Integer t = in.integer("timeout_seconds", 1, dev.herald.config.HeraldConfig.MAX_TIMEOUT_SECONDS);
+        return t == null ? dflt : t;
+    }
+
+    static List<Duration> schedule(List<String> in, List<Duration> dflt) {
+        if (in == null) return dflt;
+        if (in.size() > MAX_SCHEDULE) throw ApiException.invalid("retry_schedule", "'retry_schedule' may have at most " + MAX_SCHEDULE + " entries");
+        List<Duration> out = new ArrayList<>();
+        for (String s : in) {
+            Duration d;
+            try {
+                d = Durations.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("retry_schedule", "'retry_schedule': " + e.getMessage());
+            }
+            if (d.compareTo(MIN_DELAY) < 0 || d.compareTo(MAX_DELAY) > 0) {
+                throw ApiException.invalid("retry_schedule", "'retry_schedule' delays must be between 1s and 7d, got " + s);
+            }
+            out.add(d);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Returns {scheme, header}; header is null when the scheme's default applies. */
+    private static String[] signature(JsonBody in) {
+        JsonBody sig = in.object("signature", Set.of("scheme", "header"));
+        if (sig == null) return new String[] {Signers.DEFAULT, null};
+        String name = sig.string("scheme", false);
+        if (name == null) name = Signers.DEFAULT;
+        SignatureScheme scheme = Signers.find(name).orElse(null);
+        if (scheme == null) throw ApiException.invalid("signature.scheme", "'signature.scheme' must be one of " + Signers.names());
+        String header = sig.string("header", false);
+        if (header != null) {
+            if (!scheme.headerConfigurable()) {
+                throw ApiException.invalid("signature.header", "the " + name + " scheme uses fixed headers; 'signature.header' cannot be set");
+            }
+            if (!TOKEN.matcher(header).matches()) throw ApiException.invalid("signature.header", "'signature.header' must be a valid header name");
+            String lower = header.toLowerCase(Locale.ROOT);
+            if (RESERVED.contains(lower) && !lower.equals("x-webhook-signature")) {
+                throw ApiException.invalid("signature.header", "'" + header + "' is a header Herald sets itself");
+            }
+        }
+        return new String[] {name, header};
+    }
+
+    private static Map<String, String> headers(Map<String, String> in, String signatureHeader) {
+        if (in == null) return Map.of();
+        if (in.size() > 50) throw ApiException.invalid("headers", "'headers' may have at most 50 entries");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : in.entrySet()) {
+            String name = e.getKey();
+            String field = "headers." + name;
+            if (!TOKEN.matcher(name).matches()) throw ApiException.invalid(field, "'" + name + "' is not a valid header name");
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (RESERVED.contains(lower) || (signatureHeader != null && lower.equals(signatureHeader.toLowerCase(Locale.ROOT)))) {
+                throw ApiException.invalid(field, "'" + name + "' is set by Herald and cannot be overridden"
+                        + (lower.contains("authorization") ? " (use the auth settings for credentials)" : ""));
+            }
+            String v = e.getValue();
+            if (v.length() > 4096) throw ApiException.invalid(field, "header value must be at most 4096 characters");
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
+                    throw ApiException.invalid(field, "header value contains a control character (CR, LF or NUL)");
+                }
+            }
+            out.put(name, v);
+        }
+        return out;
+    }
+}
