@@ -152,7 +152,7 @@ public final class DeliveryService {
         n.put("channel", rs.getString("channel"));
         n.put("webhook_id", rs.getString("target_id"));
         n.put("status", rs.getString("status"));
-        n.put("attempts", rs.getInt("attempts"));
+        n.put("attempt_count", rs.getInt("attempts"));
         long next = rs.getLong("next_attempt_at");
         boolean waiting = !rs.wasNull() && Set.of("pending", "paused").contains(rs.getString("status"));
         n.put("next_attempt_at", waiting ? iso(next) : null);
