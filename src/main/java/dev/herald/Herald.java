@@ -59,7 +59,7 @@ public final class Herald implements AutoCloseable {
             if (mode != Mode.API_ONLY) {
                 ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
-                                cfg.pollInterval(), cfg.deliveryBatchSize()), clock, metrics);
+                                cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
                 closeables.add(0, ref[0]);
                 Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl());
                 closeables.add(0, retention);

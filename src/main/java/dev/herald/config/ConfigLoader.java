@@ -158,6 +158,7 @@ public final class ConfigLoader {
                 perWebhook,
                 lease,
                 durationIn(Settings.DELIVERY_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(1)),
+                durationIn(Settings.WORKER_DEAD_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(10)),
                 intIn(Settings.DELIVERY_BATCH_SIZE, 1, 10_000),
                 intIn(Settings.DISABLE_AFTER_FAILURES, 0, 1_000_000),
                 durationIn(Settings.RETRY_AFTER_MAX, Duration.ofSeconds(1), Duration.ofDays(1)),

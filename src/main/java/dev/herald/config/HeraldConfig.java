@@ -21,6 +21,7 @@ public record HeraldConfig(
         int perWebhookConcurrency,
         Duration deliveryLease,
         Duration pollInterval,
+        Duration workerDeadAfter,
         int deliveryBatchSize,
         int disableAfterFailures,
         Duration retryAfterMax,

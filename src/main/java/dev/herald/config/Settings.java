@@ -38,6 +38,8 @@ public final class Settings {
             "How long a claimed delivery stays leased to a worker. Must exceed the longest webhook timeout (60s) so a live attempt is never claimed twice.", false);
     public static final Setting DELIVERY_POLL_INTERVAL = new Setting("HERALD_DELIVERY_POLL_INTERVAL", null, "500ms",
             "How often an idle worker looks for due deliveries it was not told about (work from other processes, expired leases).", false);
+    public static final Setting WORKER_DEAD_AFTER = new Setting("HERALD_WORKER_DEAD_AFTER", null, "20s",
+            "A worker that has not heart-beaten for this long is presumed dead and its leased deliveries are taken over before their lease ends. Heartbeats are sent every quarter of this.", false);
     public static final Setting DELIVERY_BATCH_SIZE = new Setting("HERALD_DELIVERY_BATCH_SIZE", null, "256",
             "Most deliveries claimed in one database round trip.", false);
     public static final Setting DISABLE_AFTER_FAILURES = new Setting("HERALD_WEBHOOK_DISABLE_AFTER_FAILURES", null, "10",
@@ -59,7 +61,7 @@ public final class Settings {
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, PUBLIC_URL, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
-            DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, DELIVERY_BATCH_SIZE,
+            DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS);
 }

@@ -31,11 +31,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    static final Duration HEARTBEAT = Duration.ofSeconds(5);
-    static final Duration DEAD_AFTER = Duration.ofSeconds(20);
 
-    /** Limits and timings. */
-    public record Settings(int globalConcurrency, int perTargetConcurrency, Duration lease, Duration pollInterval, int batchSize) {}
+    /** Limits and timings. A worker silent for {@code deadAfter} is presumed dead; heartbeats go every quarter of it. */
+    public record Settings(int globalConcurrency, int perTargetConcurrency, Duration lease, Duration pollInterval, int batchSize,
+                           Duration deadAfter) {}
 
     private final Database db;
     private final Map<String, Channel> channels;
@@ -75,7 +74,7 @@ public final class Dispatcher implements AutoCloseable {
             DeliveryRepository.heartbeat(h, workerId, clock.millis());
             return null;
         });
-        housekeeping.scheduleWithFixedDelay(this::housekeep, 0, HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::housekeep, 0, settings.deadAfter().toMillis() / 4, TimeUnit.MILLISECONDS);
         thread = Thread.ofPlatform().name("herald-dispatcher").daemon(true).start(this::loop);
         log.info("dispatcher {} started (concurrency {} global, {} per target)", workerId, settings.globalConcurrency(), settings.perTargetConcurrency());
     }
@@ -234,7 +233,7 @@ public final class Dispatcher implements AutoCloseable {
             long now = clock.millis();
             int reclaimed = db.writer().execute(h -> {
                 DeliveryRepository.heartbeat(h, workerId, now);
-                return DeliveryRepository.reclaimExpired(h, now, now - DEAD_AFTER.toMillis());
+                return DeliveryRepository.reclaimExpired(h, now, now - settings.deadAfter().toMillis());
             });
             if (reclaimed > 0) {
                 log.info("returned {} deliveries with expired leases to the queue", reclaimed);

@@ -1,0 +1,124 @@
+package dev.herald.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Herald as a separate OS process (same classpath as the tests), so a test can kill it with SIGKILL. */
+public final class HeraldProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private HeraldProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs {@code herald <args>} to completion and returns its standard output. */
+    public static String run(Map<String, String> env, Path log, String... args) {
+        try {
+            Process p = builder(env, log, args).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) throw new IllegalStateException("herald " + String.join(" ", args) + " exited " + p.exitValue());
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts {@code herald serve} and waits for /healthz. */
+    public static HeraldProcess serve(Map<String, String> env, Path log, int port) {
+        try {
+            ProcessBuilder pb = builder(env, log, "serve", "--port", Integer.toString(port), "--host", "127.0.0.1");
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            HeraldProcess h = new HeraldProcess(pb.start(), port);
+            h.awaitHealthy(Duration.ofSeconds(60));
+            return h;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ProcessBuilder builder(Map<String, String> env, Path log, String... args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+        if (Runtime.version().feature() >= 24) cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return pb;
+    }
+
+    private void awaitHealthy(Duration timeout) {
+        HttpClient c = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("herald exited with " + process.exitValue() + " before becoming healthy");
+            try {
+                HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) return;
+            } catch (IOException ignored) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("herald did not become healthy within " + timeout);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, exactly like a crash. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
+            }
+        }
+    }
+}
