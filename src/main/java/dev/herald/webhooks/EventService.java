@@ -83,7 +83,9 @@ public final class EventService {
         Message m = new Message(id, projectId, KIND, type, Json.bytes(body), now);
         DeliveryRepository.insertMessage(h, m);
         List<String> targets = new ArrayList<>();
-        for (Webhook w : WebhookRepository.listEnabled(h, projectId)) if (w.matches(type)) targets.add(w.id());
+        for (WebhookRepository.Subscription s : WebhookRepository.enabledSubscriptions(h, projectId)) {
+            if (EventPatterns.matchesAny(s.events(), type)) targets.add(s.id());
+        }
         DeliveryRepository.insertDeliveries(h, m, WebhookChannel.NAME, targets, now);
         return new Accepted(id, targets.size(), false);
     }

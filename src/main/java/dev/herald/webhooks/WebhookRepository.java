@@ -60,9 +60,28 @@ public final class WebhookRepository {
                 .bind("p", projectId).map(WebhookRepository::map).list();
     }
 
-    public static List<Webhook> listEnabled(Handle h, String projectId) {
-        return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE project_id = :p AND enabled = 1 AND deleted_at IS NULL")
-                .bind("p", projectId).map(WebhookRepository::map).list();
+    /** An enabled webhook's id and event patterns: all fan-out needs. */
+    public record Subscription(String id, List<String> events) {}
+
+    private static final Map<String, List<String>> PARSED_PATTERNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The project's enabled subscriptions. Runs on the writer for every event, so it reads two columns and parses each distinct pattern list once. */
+    public static List<Subscription> enabledSubscriptions(Handle h, String projectId) {
+        return h.createQuery("SELECT id, events FROM webhooks WHERE project_id = :p AND enabled = 1 AND deleted_at IS NULL")
+                .bind("p", projectId)
+                .map((rs, ctx) -> new Subscription(rs.getString("id"), patterns(rs.getString("events"))))
+                .list();
+    }
+
+    private static List<String> patterns(String json) {
+        List<String> cached = PARSED_PATTERNS.get(json);
+        if (cached != null) return cached;
+        List<String> events = new ArrayList<>();
+        for (JsonNode n : Json.parse(json)) events.add(n.asString());
+        List<String> result = List.copyOf(events);
+        if (PARSED_PATTERNS.size() > 10_000) PARSED_PATTERNS.clear();
+        PARSED_PATTERNS.put(json, result);
+        return result;
     }
 
     public static boolean markDeleted(Handle h, String projectId, String id, long now) {
@@ -114,8 +133,7 @@ public final class WebhookRepository {
     }
 
     static Webhook map(ResultSet rs, StatementContext ctx) throws SQLException {
-        List<String> events = new ArrayList<>();
-        for (JsonNode n : Json.parse(rs.getString("events"))) events.add(n.asString());
+        List<String> events = patterns(rs.getString("events"));
         Map<String, String> headers = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : Json.parse(rs.getString("headers")).properties()) headers.put(e.getKey(), e.getValue().asString());
         List<Duration> schedule = new ArrayList<>();
