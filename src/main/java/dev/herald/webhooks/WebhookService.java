@@ -255,6 +255,7 @@ public final class WebhookService {
                 if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
                     throw ApiException.invalid(field, "header value contains a control character (CR, LF or NUL)");
                 }
+                if (c > 0x7e) throw ApiException.invalid(field, "header value must be printable ASCII");
             }
             out.put(name, v);
         }

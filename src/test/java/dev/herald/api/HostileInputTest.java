@@ -1,0 +1,80 @@
+package dev.herald.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.support.Api;
+import dev.herald.support.TestHerald;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input. */
+class HostileInputTest {
+    static TestHerald herald;
+    static Api api;
+    static String webhookId;
+
+    @BeforeAll
+    static void start() {
+        herald = TestHerald.start();
+        api = herald.newProject("hostile");
+        webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
+    }
+
+    @AfterAll
+    static void stop() {
+        herald.close();
+    }
+
+    static final List<String> BODIES = List.of("", "null", "true", "1", "\"s\"", "[]", "{", "}", "{}", "{\"a\":}", "\u0000", "{\"url\":null}",
+            "{\"url\":1,\"events\":1}", "{\"events\":[null]}", "{\"events\":[1,2]}", "{\"timeout_seconds\":1e400}", "{\"timeout_seconds\":-1}",
+            "{\"timeout_seconds\":99999999999999999999}", "{\"retry_schedule\":\"1s\"}", "{\"retry_schedule\":[1]}",
+            "{\"retry_schedule\":[\"99999999999d\"]}", "{\"headers\":[]}", "{\"headers\":{\"X-A\":1}}", "{\"headers\":{\"X-A\":\"\u00e9\"}}",
+            "{\"headers\":{\"\":\"v\"}}", "{\"signature\":\"x\"}", "{\"signature\":{\"scheme\":null}}", "{\"signature\":{\"header\":\"\"}}",
+            "{\"url\":\"https://[::1\",\"events\":[\"*\"]}", "{\"url\":\"https:///nohost\",\"events\":[\"*\"]}", "{\"url\":\"\",\"events\":[\"*\"]}",
+            "{\"url\":\"https://h.example.com/" + "a".repeat(5000) + "\",\"events\":[\"*\"]}", "{\"type\":\"\",\"data\":{}}",
+            "{\"type\":null,\"data\":null}", "{\"type\":\"" + "a".repeat(300) + "\",\"data\":{}}", "{\"type\":\"a.b\",\"data\":\"str\"}",
+            "{\"name\":\"\",\"role\":\"\"}", "{\"delivery_id\":\"x\"}", "{\"webhook_id\":1}", "{\"webhook_id\":\"" + "0".repeat(36) + "\",\"since\":\"yesterday\"}",
+            "{\"grace_period\":\"-1s\"}", "{\"grace_period\":5}", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+
+    @Test
+    void noBodyOnAnyRouteCausesA5xx() {
+        String[][] routes = {
+            {"POST", "/api/v1/webhooks"}, {"PATCH", "/api/v1/webhooks/" + webhookId}, {"POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret"},
+            {"POST", "/api/v1/events"}, {"POST", "/api/v1/api-keys"}, {"POST", "/api/v1/dead-letters/replay"},
+            {"POST", "/api/v1/deliveries/" + webhookId + "/retry"},
+        };
+        List<String> failures = new ArrayList<>();
+        for (String[] r : routes) {
+            for (String body : BODIES) {
+                Api.Res res = api.send(r[0], r[1], body, Map.of());
+                if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400) {
+                    failures.add(r[0] + " " + r[1] + " <- " + body.substring(0, Math.min(60, body.length())) + " => " + res);
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void noQueryParameterCausesA5xx() {
+        String[] queries = {"/api/v1/deliveries?limit=abc", "/api/v1/deliveries?limit=0", "/api/v1/deliveries?limit=100000",
+            "/api/v1/deliveries?cursor=zzz", "/api/v1/deliveries?status=%00", "/api/v1/deliveries?event_id=%27%20OR%201%3D1",
+            "/api/v1/dead-letters?since=tomorrow", "/api/v1/dead-letters?since=", "/api/v1/webhooks/%2e%2e", "/api/v1/deliveries/%00"};
+        for (String q : queries) {
+            Api.Res res = api.get(q);
+            assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);
+        }
+    }
+
+    @Test
+    void wrongContentOrMethodIsA4xx() {
+        Api.Res r = api.send("PUT", "/api/v1/events", "{}", Map.of());
+        assertThat(r.status()).isBetween(400, 499);
+        Api.Res xml = api.send("POST", "/api/v1/events", "<xml/>", Map.of("Content-Type", "application/xml"));
+        assertThat(xml.status()).isEqualTo(400);
+    }
+}
