@@ -16,6 +16,7 @@ import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
 import dev.herald.webhooks.EventService;
+import dev.herald.webhooks.Subscriptions;
 import dev.herald.webhooks.WebhookChannel;
 import dev.herald.webhooks.WebhookService;
 import java.security.SecureRandom;
@@ -51,10 +52,9 @@ public final class Herald implements AutoCloseable {
             Runnable wake = () -> {
                 if (ref[0] != null) ref[0].wake();
             };
-            EventService events = new EventService(db, clock, cfg.idempotencyTtl(), () -> {
-                wake.run();
-            });
-            WebhookChannel webhooks = new WebhookChannel(db, outbound, secrets, events, clock, metrics, cfg.disableAfterFailures());
+            Subscriptions subscriptions = new Subscriptions();
+            EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
+            WebhookChannel webhooks = new WebhookChannel(db, outbound, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
             List<Channel> channels = List.of(webhooks);
             if (mode != Mode.API_ONLY) {
                 ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
@@ -68,7 +68,7 @@ public final class Herald implements AutoCloseable {
             this.dispatcher = ref[0];
             if (mode != Mode.WORKER_ONLY) {
                 ApiServer.Services s = new ApiServer.Services(db, new ApiKeys(db, clock),
-                        new WebhookService(db, policy, secrets, clock, cfg.secretRotationGrace()), events,
+                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace()), events,
                         new DeliveryService(db, channels, clock, wake), metrics, cfg.maxEventSizeBytes());
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);

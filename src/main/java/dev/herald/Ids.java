@@ -1,21 +1,21 @@
 package dev.herald;
 
-import java.security.SecureRandom;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * UUIDv7 identifiers (RFC 9562): time-ordered, so new rows append to indexes and ids sort by creation,
- * which keyset pagination relies on.
+ * which keyset pagination relies on. Ids are identifiers, not secrets: the random bits come from a fast
+ * non-cryptographic generator (secrets and API keys use {@code SecureRandom}).
  */
 public final class Ids {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private Ids() {}
 
     public static String uuid7(long epochMillis) {
-        long rand = RANDOM.nextLong();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long rand = random.nextLong();
         long msb = (epochMillis << 16) | 0x7000L | ((rand >>> 52) & 0x0fffL);
-        long lsb = (RANDOM.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        long lsb = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
         return new UUID(msb, lsb).toString();
     }
 

@@ -3,12 +3,13 @@ package dev.herald.delivery;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jdbi.v3.core.Handle;
 
 /**
  * A way out of Herald (webhook HTTP, later SMTP). The dispatcher owns queueing, leases, retries and
- * records; a channel only performs attempts and applies what an outcome means for its targets.
+ * records; a channel only performs attempts and applies what outcomes mean for its targets.
  */
 public interface Channel {
     String name();
@@ -22,14 +23,21 @@ public interface Channel {
     /** The target's retry schedule (delays after the first attempt). */
     List<Duration> retrySchedule(String targetId);
 
-    /** Whether new attempts may go to the target: active, paused (disabled, keep the work) or gone (cancel it). */
-    TargetState targetState(Handle h, String targetId);
+    /** Whether new attempts may go to each target: active, paused (disabled, keep the work) or gone (cancel it). Missing ids are gone. */
+    Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds);
+
+    default TargetState targetState(Handle h, String targetId) {
+        return targetStates(h, List.of(targetId)).getOrDefault(targetId, TargetState.GONE);
+    }
 
     /**
-     * Applies an outcome's consequences for the target inside the writer's transaction (failure streaks,
-     * disabling). Returns work to run after the commit (logs, metrics), or null.
+     * Applies recorded outcomes' consequences for their targets inside the writer's transaction (failure
+     * streaks, disabling). Returns work to run after the commit (logs, metrics), or null.
      */
-    Runnable onOutcome(Handle h, Claim claim, AttemptOutcome outcome, boolean deadLettered);
+    Runnable onOutcomes(Handle h, List<Result> results);
+
+    /** One recorded attempt: its claim, outcome, and whether it dead-lettered the delivery. */
+    record Result(Claim claim, AttemptOutcome outcome, boolean deadLettered) {}
 
     enum TargetState { ACTIVE, PAUSED, GONE }
 }

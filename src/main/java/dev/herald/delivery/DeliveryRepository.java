@@ -70,23 +70,37 @@ public final class DeliveryRepository {
     /** The new state of a delivery after an attempt. */
     public record Transition(String status, int schedulePos, Long nextAttemptAt, String deadReason, Long completedAt) {}
 
+    /** One attempt to record and the state it moves its delivery to. */
+    public record Completion(Claim claim, AttemptOutcome outcome, Transition transition, long startedAt, long finishedAt) {}
+
     /**
-     * Records the attempt and moves the delivery, fenced by the lease: if another worker took the lease
-     * over (this one stalled past it), the attempt is still recorded but the state is left to the owner.
-     * Returns whether the state changed.
+     * Records the attempts and moves their deliveries, in two batched statements. Each move is fenced by
+     * the lease: if another worker took a lease over (this one stalled past it), the attempt is still
+     * recorded but the state is left to the new owner. Returns, per completion, whether the state changed.
      */
-    public static boolean complete(Handle h, Claim c, String owner, AttemptOutcome o, Transition t, long startedAt, long now) {
-        h.createUpdate("INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, error_kind, error_message, "
-                        + "response_body, response_truncated) VALUES (:d, :n, :s, :dur, :code, :kind, :msg, :body, :tr)")
-                .bind("d", c.id()).bind("n", c.attempts() + 1).bind("s", startedAt).bind("dur", o.durationMs())
-                .bind("code", o.statusCode()).bind("kind", o.errorKind()).bind("msg", o.errorMessage())
-                .bind("body", o.responseBody()).bind("tr", o.responseTruncated() ? 1 : 0).execute();
-        return h.createUpdate("UPDATE deliveries SET status = :st, attempts = attempts + 1, schedule_pos = :pos, next_attempt_at = :next, "
-                        + "lease_owner = NULL, lease_until = NULL, last_status_code = :code, last_error = :err, dead_reason = :dr, "
-                        + "updated_at = :now, completed_at = :done WHERE id = :id AND lease_owner = :o AND status = 'in_flight'")
-                .bind("st", t.status()).bind("pos", t.schedulePos()).bind("next", t.nextAttemptAt()).bind("code", o.statusCode())
-                .bind("err", o.summary()).bind("dr", t.deadReason()).bind("now", now).bind("done", t.completedAt())
-                .bind("id", c.id()).bind("o", owner).execute() == 1;
+    public static boolean[] completeAll(Handle h, String owner, List<Completion> completions) {
+        boolean[] changed = new boolean[completions.size()];
+        if (completions.isEmpty()) return changed;
+        var attempts = h.prepareBatch("INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, error_kind, "
+                + "error_message, response_body, response_truncated) VALUES (:d, :n, :s, :dur, :code, :kind, :msg, :body, :tr)");
+        var moves = h.prepareBatch("UPDATE deliveries SET status = :st, attempts = attempts + 1, schedule_pos = :pos, next_attempt_at = :next, "
+                + "lease_owner = NULL, lease_until = NULL, last_status_code = :code, last_error = :err, dead_reason = :dr, "
+                + "updated_at = :now, completed_at = :done WHERE id = :id AND lease_owner = :o AND status = 'in_flight'");
+        for (Completion x : completions) {
+            Claim c = x.claim();
+            AttemptOutcome o = x.outcome();
+            Transition t = x.transition();
+            attempts.bind("d", c.id()).bind("n", c.attempts() + 1).bind("s", x.startedAt()).bind("dur", o.durationMs())
+                    .bind("code", o.statusCode()).bind("kind", o.errorKind()).bind("msg", o.errorMessage())
+                    .bind("body", o.responseBody()).bind("tr", o.responseTruncated() ? 1 : 0).add();
+            moves.bind("st", t.status()).bind("pos", t.schedulePos()).bind("next", t.nextAttemptAt()).bind("code", o.statusCode())
+                    .bind("err", o.summary()).bind("dr", t.deadReason()).bind("now", x.finishedAt()).bind("done", t.completedAt())
+                    .bind("id", c.id()).bind("o", owner).add();
+        }
+        attempts.execute();
+        int[] counts = moves.execute();
+        for (int i = 0; i < counts.length; i++) changed[i] = counts[i] == 1;
+        return changed;
     }
 
     /** Returns leases that expired, or whose owner stopped heart-beating, to the queue. */

@@ -49,6 +49,7 @@ public final class Dispatcher implements AutoCloseable {
     private boolean signalled;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("herald-dispatcher-housekeeping").daemon(true).unstarted(r));
+    private final Recorder recorder;
     private volatile boolean running;
     private Thread thread;
 
@@ -61,6 +62,7 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.workerId = Ids.uuid7(clock.millis());
+        this.recorder = new Recorder(db, workerId, this::recorded, this::wake);
     }
 
     public String workerId() {
@@ -201,25 +203,15 @@ public final class Dispatcher implements AutoCloseable {
                 outcome = "retry";
             }
         }
-        db.writer().submit(h -> {
-            DeliveryRepository.Transition applied = t;
-            if (t.status().equals("pending") && ch != null) {
-                Channel.TargetState state = ch.targetState(h, c.targetId());
-                if (state == Channel.TargetState.PAUSED) applied = new DeliveryRepository.Transition("paused", t.schedulePos(), t.nextAttemptAt(), null, null);
-                if (state == Channel.TargetState.GONE) applied = new DeliveryRepository.Transition("cancelled", t.schedulePos(), null, null, now);
-            }
-            boolean changed = DeliveryRepository.complete(h, c, workerId, o, applied, started, now);
-            return changed && ch != null ? ch.onOutcome(h, c, o, applied.status().equals("dead")) : null;
-        }).whenComplete((after, err) -> {
-            release(c);
-            if (err != null) {
-                log.warn("could not record attempt of delivery {} ({}); it will be retried after its lease expires", c.id(), err.getMessage());
-            } else {
-                metrics.delivery(c.channel(), outcome);
-                if (after != null) after.run();
-            }
-            wake();
-        });
+        // The slot is free as soon as the attempt is over: the delivery stays in_flight in the database
+        // until its outcome is recorded, so nothing can claim it twice meanwhile.
+        release(c);
+        recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
+        wake();
+    }
+
+    private void recorded(Recorder.Finished f) {
+        metrics.delivery(f.claim().channel(), f.label());
     }
 
     private void release(Claim c) {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Herald's meters, exposed at {@code /metrics} in the Prometheus text format. */
@@ -13,6 +15,8 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong queueDepth = new AtomicLong();
     private final AtomicLong oldestDueAgeMs = new AtomicLong();
+    private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latency = new ConcurrentHashMap<>();
 
     public Metrics() {
         registry.gauge("herald.queue.depth", queueDepth);
@@ -25,13 +29,13 @@ public final class Metrics {
 
     /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */
     public void delivery(String channel, String outcome) {
-        Counter.builder("herald.deliveries").description("Delivery attempts by outcome")
-                .tag("channel", channel).tag("outcome", outcome).register(registry).increment();
+        deliveries.computeIfAbsent(channel + "/" + outcome, k -> Counter.builder("herald.deliveries").description("Delivery attempts by outcome")
+                .tag("channel", channel).tag("outcome", outcome).register(registry)).increment();
     }
 
     public void attemptLatency(String channel, Duration d) {
-        Timer.builder("herald.attempt.duration").description("Duration of delivery attempts")
-                .tag("channel", channel).publishPercentileHistogram().register(registry).record(d);
+        latency.computeIfAbsent(channel, k -> Timer.builder("herald.attempt.duration").description("Duration of delivery attempts")
+                .tag("channel", channel).publishPercentileHistogram().register(registry)).record(d);
     }
 
     public void webhookDisabled() {

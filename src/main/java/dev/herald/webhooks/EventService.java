@@ -27,13 +27,15 @@ public final class EventService {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
 
     private final Database db;
+    private final Subscriptions subscriptions;
     private final Clock clock;
     private final Duration idempotencyTtl;
     private final Runnable onAccepted;
 
     /** @param onAccepted called after a commit that created deliveries (wakes the dispatcher) */
-    public EventService(Database db, Clock clock, Duration idempotencyTtl, Runnable onAccepted) {
+    public EventService(Database db, Subscriptions subscriptions, Clock clock, Duration idempotencyTtl, Runnable onAccepted) {
         this.db = db;
+        this.subscriptions = subscriptions;
         this.clock = clock;
         this.idempotencyTtl = idempotencyTtl;
         this.onAccepted = onAccepted;
@@ -83,7 +85,7 @@ public final class EventService {
         Message m = new Message(id, projectId, KIND, type, Json.bytes(body), now);
         DeliveryRepository.insertMessage(h, m);
         List<String> targets = new ArrayList<>();
-        for (WebhookRepository.Subscription s : WebhookRepository.enabledSubscriptions(h, projectId)) {
+        for (WebhookRepository.Subscription s : subscriptions.enabled(h, projectId)) {
             if (EventPatterns.matchesAny(s.events(), type)) targets.add(s.id());
         }
         DeliveryRepository.insertDeliveries(h, m, WebhookChannel.NAME, targets, now);

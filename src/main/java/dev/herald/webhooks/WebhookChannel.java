@@ -49,14 +49,17 @@ public final class WebhookChannel implements Channel {
     private final OutboundClient outbound;
     private final SecretBox secrets;
     private final EventService events;
+    private final Subscriptions subscriptions;
     private final Clock clock;
     private final Metrics metrics;
     private final int disableAfter;
     private final Map<String, Webhook> targets = new ConcurrentHashMap<>();
     private final Map<String, WebhookSecret> opened = new ConcurrentHashMap<>();
 
-    public WebhookChannel(Database db, OutboundClient outbound, SecretBox secrets, EventService events, Clock clock, Metrics metrics, int disableAfter) {
+    public WebhookChannel(Database db, OutboundClient outbound, SecretBox secrets, EventService events, Subscriptions subscriptions,
+                          Clock clock, Metrics metrics, int disableAfter) {
         this.db = db;
+        this.subscriptions = subscriptions;
         this.outbound = outbound;
         this.secrets = secrets;
         this.events = events;
@@ -141,36 +144,53 @@ public final class WebhookChannel implements Channel {
     }
 
     @Override
-    public TargetState targetState(Handle h, String targetId) {
-        return h.createQuery("SELECT enabled, deleted_at FROM webhooks WHERE id = :id").bind("id", targetId)
+    public Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds) {
+        Map<String, TargetState> out = new java.util.HashMap<>();
+        if (targetIds.isEmpty()) return out;
+        h.createQuery("SELECT id, enabled, deleted_at FROM webhooks WHERE id IN (<ids>)").bindList("ids", List.copyOf(targetIds))
                 .map((rs, ctx) -> {
                     rs.getLong("deleted_at");
-                    if (!rs.wasNull()) return TargetState.GONE;
-                    return rs.getInt("enabled") == 1 ? TargetState.ACTIVE : TargetState.PAUSED;
-                }).findOne().orElse(TargetState.GONE);
+                    TargetState s = !rs.wasNull() ? TargetState.GONE : rs.getInt("enabled") == 1 ? TargetState.ACTIVE : TargetState.PAUSED;
+                    out.put(rs.getString("id"), s);
+                    return s;
+                }).list();
+        return out;
     }
 
     @Override
-    public Runnable onOutcome(Handle h, Claim claim, AttemptOutcome o, boolean deadLettered) {
-        if (o.success()) {
-            WebhookRepository.resetFailures(h, claim.targetId());
-            return null;
+    public Runnable onOutcomes(Handle h, List<Result> results) {
+        Set<String> succeeded = new HashSet<>();
+        List<Runnable> after = new java.util.ArrayList<>();
+        for (Result r : results) {
+            String target = r.claim().targetId();
+            AttemptOutcome o = r.outcome();
+            if (o.success()) {
+                succeeded.add(target);
+                continue;
+            }
+            String reason = null;
+            if (o.disableReason() != null) {
+                reason = o.disableReason();
+            } else if (r.deadLettered()) {
+                succeeded.remove(target);
+                int streak = WebhookRepository.incrementFailures(h, target).orElse(0);
+                if (disableAfter > 0 && streak >= disableAfter) reason = streak + " consecutive deliveries failed";
+            }
+            if (reason != null) {
+                Runnable done = disable(h, target, reason);
+                if (done != null) after.add(done);
+            }
         }
-        String reason = null;
-        if (o.disableReason() != null) {
-            reason = o.disableReason();
-        } else if (deadLettered) {
-            int streak = WebhookRepository.incrementFailures(h, claim.targetId()).orElse(0);
-            if (disableAfter > 0 && streak >= disableAfter) reason = streak + " consecutive deliveries failed";
-        }
-        if (reason == null) return null;
-        return disable(h, claim.targetId(), reason);
+        // One statement resets every streak a success ended; rows already at 0 are not touched.
+        WebhookRepository.resetFailures(h, succeeded);
+        return after.isEmpty() ? null : () -> after.forEach(Runnable::run);
     }
 
     /** Disables the webhook, pauses its waiting deliveries and emits {@code webhook.disabled}; the returned task logs and counts it. */
     Runnable disable(Handle h, String webhookId, String reason) {
         long now = clock.millis();
         if (!WebhookRepository.disable(h, webhookId, reason, now)) return null;
+        subscriptions.invalidateAll();
         DeliveryRepository.pauseTarget(h, webhookId, now);
         Webhook w = WebhookRepository.findAny(h, webhookId).orElseThrow();
         ObjectNode data = Json.object();

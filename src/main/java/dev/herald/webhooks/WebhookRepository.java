@@ -95,8 +95,10 @@ public final class WebhookRepository {
                 .bind("id", id).mapTo(Integer.class).findOne();
     }
 
-    public static void resetFailures(Handle h, String id) {
-        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id = :id AND consecutive_failures <> 0").bind("id", id).execute();
+    public static void resetFailures(Handle h, java.util.Collection<String> ids) {
+        if (ids.isEmpty()) return;
+        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (<ids>) AND consecutive_failures <> 0")
+                .bindList("ids", List.copyOf(ids)).execute();
     }
 
     /** Disables an enabled webhook; false when it was already disabled or deleted. */

@@ -35,13 +35,15 @@ public final class WebhookService {
     private static final Duration MAX_DELAY = Duration.ofDays(7);
 
     private final Database db;
+    private final Subscriptions subscriptions;
     private final OutboundPolicy policy;
     private final SecretBox secrets;
     private final Clock clock;
     private final Duration defaultGrace;
 
-    public WebhookService(Database db, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace) {
+    public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace) {
         this.db = db;
+        this.subscriptions = subscriptions;
         this.policy = policy;
         this.secrets = secrets;
         this.clock = clock;
@@ -75,6 +77,7 @@ public final class WebhookService {
                 sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now);
         db.writer().execute(h -> {
             WebhookRepository.insert(h, w);
+            subscriptions.invalidate(projectId);
             return null;
         });
         return new WithSecret(w, secret.value());
@@ -108,6 +111,7 @@ public final class WebhookService {
                 old.previousSecretUntil(), reenabled ? 0 : old.consecutiveFailures(), old.createdAt(), now);
         db.writer().execute(h -> {
             WebhookRepository.update(h, w);
+            subscriptions.invalidate(projectId);
             if (reenabled) DeliveryRepository.resumeTarget(h, w.id(), now);
             if (disabled) DeliveryRepository.pauseTarget(h, w.id(), now);
             return null;
@@ -154,6 +158,7 @@ public final class WebhookService {
         boolean deleted = db.writer().execute(h -> {
             long now = clock.millis();
             if (!WebhookRepository.markDeleted(h, projectId, id, now)) return false;
+            subscriptions.invalidate(projectId);
             DeliveryRepository.cancelTarget(h, id, now);
             return true;
         });
