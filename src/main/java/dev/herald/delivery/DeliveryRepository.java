@@ -1,6 +1,12 @@
 package dev.herald.delivery;
 
 import dev.herald.Ids;
+import dev.herald.store.Sql;
+import dev.herald.store.StoreException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,23 +24,44 @@ public final class DeliveryRepository {
     private DeliveryRepository() {}
 
     public static void insertMessage(Handle h, Message m) {
-        h.createUpdate("INSERT INTO messages (id, project_id, kind, type, body, created_at) VALUES (:id, :p, :k, :t, :b, :c)")
-                .bind("id", m.id()).bind("p", m.projectId()).bind("k", m.kind()).bind("t", m.type()).bind("b", m.body())
-                .bind("c", m.createdAt()).execute();
+        try {
+            PreparedStatement ps = Sql.cached(h, "INSERT INTO messages (id, project_id, kind, type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+            ps.setString(1, m.id());
+            ps.setString(2, m.projectId());
+            ps.setString(3, m.kind());
+            ps.setString(4, m.type());
+            ps.setBytes(5, m.body());
+            ps.setLong(6, m.createdAt());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot store message: " + e.getMessage(), e);
+        }
     }
 
     /** Creates one pending delivery per target, due now. Returns their ids. */
     public static List<String> insertDeliveries(Handle h, Message m, String channel, List<String> targetIds, long now) {
         List<String> ids = new ArrayList<>(targetIds.size());
         if (targetIds.isEmpty()) return ids;
-        var batch = h.prepareBatch("INSERT INTO deliveries (id, project_id, message_id, channel, target_id, status, attempts, schedule_pos, "
-                + "next_attempt_at, created_at, updated_at) VALUES (:id, :p, :m, :ch, :t, 'pending', 0, 0, :now, :now, :now)");
-        for (String t : targetIds) {
-            String id = Ids.uuid7(now);
-            ids.add(id);
-            batch.bind("id", id).bind("p", m.projectId()).bind("m", m.id()).bind("ch", channel).bind("t", t).bind("now", now).add();
+        try {
+            PreparedStatement ps = Sql.cached(h, "INSERT INTO deliveries (id, project_id, message_id, channel, target_id, status, attempts, "
+                    + "schedule_pos, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)");
+            for (String t : targetIds) {
+                String id = Ids.uuid7(now);
+                ids.add(id);
+                ps.setString(1, id);
+                ps.setString(2, m.projectId());
+                ps.setString(3, m.id());
+                ps.setString(4, channel);
+                ps.setString(5, t);
+                ps.setLong(6, now);
+                ps.setLong(7, now);
+                ps.setLong(8, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw new StoreException("cannot store deliveries: " + e.getMessage(), e);
         }
-        batch.execute();
         return ids;
     }
 
@@ -45,26 +72,41 @@ public final class DeliveryRepository {
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
-        String notIn = excluded.isEmpty() ? "" : " AND target_id NOT IN (<excluded>)";
-        var q = h.createQuery("SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
-                        + "WHERE status = 'pending' AND next_attempt_at <= :now" + notIn + " ORDER BY next_attempt_at LIMIT :scan")
-                .bind("now", now).bind("scan", Math.min(limit * 4, 10_000));
-        if (!excluded.isEmpty()) q.bindList("excluded", List.copyOf(excluded));
-        List<Claim> candidates = q.map((rs, ctx) -> new Claim(rs.getString("id"), rs.getString("project_id"), rs.getString("message_id"),
-                rs.getString("channel"), rs.getString("target_id"), rs.getInt("attempts"), rs.getInt("schedule_pos"))).list();
-        Map<String, Integer> taken = new HashMap<>();
-        List<Claim> chosen = new ArrayList<>();
-        for (Claim c : candidates) {
-            if (chosen.size() >= limit) break;
-            int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
-            if (used >= perTarget) continue;
-            taken.merge(c.targetId(), 1, Integer::sum);
-            chosen.add(c);
+        List<Claim> candidates = new ArrayList<>();
+        try {
+            PreparedStatement q = Sql.cached(h, "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
+                    + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + Sql.idsIn("?") + ") "
+                    + "ORDER BY next_attempt_at LIMIT ?");
+            q.setLong(1, now);
+            q.setString(2, Sql.jsonArray(excluded));
+            q.setInt(3, Math.min(limit * 4, 10_000));
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    candidates.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getInt(6), rs.getInt(7)));
+                }
+            }
+            Map<String, Integer> taken = new HashMap<>();
+            List<Claim> chosen = new ArrayList<>();
+            for (Claim c : candidates) {
+                if (chosen.size() >= limit) break;
+                int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
+                if (used >= perTarget) continue;
+                taken.merge(c.targetId(), 1, Integer::sum);
+                chosen.add(c);
+            }
+            if (chosen.isEmpty()) return chosen;
+            PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
+                    + "WHERE id IN (" + Sql.idsIn("?") + ")");
+            u.setString(1, owner);
+            u.setLong(2, leaseUntil);
+            u.setLong(3, now);
+            u.setString(4, Sql.jsonArray(chosen.stream().map(Claim::id).toList()));
+            u.executeUpdate();
+            return chosen;
+        } catch (SQLException e) {
+            throw new StoreException("cannot claim deliveries: " + e.getMessage(), e);
         }
-        if (chosen.isEmpty()) return chosen;
-        h.createUpdate("UPDATE deliveries SET status = 'in_flight', lease_owner = :o, lease_until = :u, updated_at = :now WHERE id IN (<ids>)")
-                .bind("o", owner).bind("u", leaseUntil).bind("now", now).bindList("ids", chosen.stream().map(Claim::id).toList()).execute();
-        return chosen;
     }
 
     /** The new state of a delivery after an attempt. */
@@ -81,26 +123,53 @@ public final class DeliveryRepository {
     public static boolean[] completeAll(Handle h, String owner, List<Completion> completions) {
         boolean[] changed = new boolean[completions.size()];
         if (completions.isEmpty()) return changed;
-        var attempts = h.prepareBatch("INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, error_kind, "
-                + "error_message, response_body, response_truncated) VALUES (:d, :n, :s, :dur, :code, :kind, :msg, :body, :tr)");
-        var moves = h.prepareBatch("UPDATE deliveries SET status = :st, attempts = attempts + 1, schedule_pos = :pos, next_attempt_at = :next, "
-                + "lease_owner = NULL, lease_until = NULL, last_status_code = :code, last_error = :err, dead_reason = :dr, "
-                + "updated_at = :now, completed_at = :done WHERE id = :id AND lease_owner = :o AND status = 'in_flight'");
-        for (Completion x : completions) {
-            Claim c = x.claim();
-            AttemptOutcome o = x.outcome();
-            Transition t = x.transition();
-            attempts.bind("d", c.id()).bind("n", c.attempts() + 1).bind("s", x.startedAt()).bind("dur", o.durationMs())
-                    .bind("code", o.statusCode()).bind("kind", o.errorKind()).bind("msg", o.errorMessage())
-                    .bind("body", o.responseBody()).bind("tr", o.responseTruncated() ? 1 : 0).add();
-            moves.bind("st", t.status()).bind("pos", t.schedulePos()).bind("next", t.nextAttemptAt()).bind("code", o.statusCode())
-                    .bind("err", o.summary()).bind("dr", t.deadReason()).bind("now", x.finishedAt()).bind("done", t.completedAt())
-                    .bind("id", c.id()).bind("o", owner).add();
+        try {
+            PreparedStatement attempts = Sql.cached(h, "INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, "
+                    + "error_kind, error_message, response_body, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET status = ?, attempts = attempts + 1, schedule_pos = ?, "
+                    + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, "
+                    + "updated_at = ?, completed_at = ? WHERE id = ? AND lease_owner = ? AND status = 'in_flight'");
+            for (Completion x : completions) {
+                Claim c = x.claim();
+                AttemptOutcome o = x.outcome();
+                Transition t = x.transition();
+                attempts.setString(1, c.id());
+                attempts.setInt(2, c.attempts() + 1);
+                attempts.setLong(3, x.startedAt());
+                attempts.setLong(4, o.durationMs());
+                setInteger(attempts, 5, o.statusCode());
+                attempts.setString(6, o.errorKind());
+                attempts.setString(7, o.errorMessage());
+                attempts.setString(8, o.responseBody());
+                attempts.setInt(9, o.responseTruncated() ? 1 : 0);
+                attempts.addBatch();
+                moves.setString(1, t.status());
+                moves.setInt(2, t.schedulePos());
+                setLong(moves, 3, t.nextAttemptAt());
+                setInteger(moves, 4, o.statusCode());
+                moves.setString(5, o.summary());
+                moves.setString(6, t.deadReason());
+                moves.setLong(7, x.finishedAt());
+                setLong(moves, 8, t.completedAt());
+                moves.setString(9, c.id());
+                moves.setString(10, owner);
+                moves.addBatch();
+            }
+            attempts.executeBatch();
+            int[] counts = moves.executeBatch();
+            for (int i = 0; i < counts.length; i++) changed[i] = counts[i] == 1;
+            return changed;
+        } catch (SQLException e) {
+            throw new StoreException("cannot record attempts: " + e.getMessage(), e);
         }
-        attempts.execute();
-        int[] counts = moves.execute();
-        for (int i = 0; i < counts.length; i++) changed[i] = counts[i] == 1;
-        return changed;
+    }
+
+    private static void setInteger(PreparedStatement ps, int i, Integer v) throws SQLException {
+        if (v == null) ps.setNull(i, Types.INTEGER); else ps.setInt(i, v);
+    }
+
+    private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+        if (v == null) ps.setNull(i, Types.BIGINT); else ps.setLong(i, v);
     }
 
     /** Returns leases that expired, or whose owner stopped heart-beating, to the queue. */
@@ -153,8 +222,8 @@ public final class DeliveryRepository {
 
     public static List<Message> messages(Handle h, Collection<String> ids) {
         if (ids.isEmpty()) return List.of();
-        return h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id IN (<ids>)")
-                .bindList("ids", List.copyOf(ids))
+        return h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id IN (" + Sql.idsIn(":ids") + ")")
+                .bind("ids", Sql.jsonArray(ids))
                 .map((rs, ctx) -> new Message(rs.getString("id"), rs.getString("project_id"), rs.getString("kind"), rs.getString("type"),
                         rs.getBytes("body"), rs.getLong("created_at")))
                 .list();

@@ -1,6 +1,7 @@
 package dev.herald.webhooks;
 
 import dev.herald.Json;
+import dev.herald.store.Sql;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -52,7 +53,7 @@ public final class WebhookRepository {
 
     public static List<Webhook> findAll(Handle h, List<String> ids) {
         if (ids.isEmpty()) return List.of();
-        return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id IN (<ids>)").bindList("ids", ids).map(WebhookRepository::map).list();
+        return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id IN (" + Sql.idsIn(":ids") + ")").bind("ids", Sql.jsonArray(ids)).map(WebhookRepository::map).list();
     }
 
     public static List<Webhook> list(Handle h, String projectId) {
@@ -97,8 +98,8 @@ public final class WebhookRepository {
 
     public static void resetFailures(Handle h, java.util.Collection<String> ids) {
         if (ids.isEmpty()) return;
-        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (<ids>) AND consecutive_failures <> 0")
-                .bindList("ids", List.copyOf(ids)).execute();
+        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (" + Sql.idsIn(":ids") + ") AND consecutive_failures <> 0")
+                .bind("ids", Sql.jsonArray(ids)).execute();
     }
 
     /** Disables an enabled webhook; false when it was already disabled or deleted. */

@@ -1,0 +1,58 @@
+package dev.herald.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Plain-JDBC helpers for the hot paths, where Jdbi's per-statement work (SQL rewriting, binding
+ * reflection) cost a fifth of the process CPU under load (docs/BENCHMARKS.md).
+ *
+ * <p>Id lists are bound as one JSON array parameter ({@link #idsIn}), so the SQL text is the same for
+ * every list size: statements stay cacheable and nothing is re-parsed.
+ */
+public final class Sql {
+    private static final Map<Connection, Map<String, PreparedStatement>> CACHE = new WeakHashMap<>();
+
+    private Sql() {}
+
+    /**
+     * A prepared statement kept for the life of the connection. Only for the writer's connection, which
+     * one thread uses for as long as it is open; pooled read connections must prepare per use.
+     */
+    public static PreparedStatement cached(Handle h, String sql) throws SQLException {
+        Connection c = h.getConnection();
+        Map<String, PreparedStatement> byText;
+        synchronized (CACHE) {
+            byText = CACHE.computeIfAbsent(c, k -> new HashMap<>());
+        }
+        PreparedStatement ps = byText.get(sql);
+        if (ps == null || ps.isClosed()) {
+            ps = c.prepareStatement(sql);
+            byText.put(sql, ps);
+        }
+        return ps;
+    }
+
+    /** A subquery yielding the ids of a JSON array bound to {@code param}: {@code id IN (} + this + {@code )}. */
+    public static String idsIn(String param) {
+        return "SELECT value FROM json_each(" + param + ")";
+    }
+
+    /** The JSON array of ids to bind for {@link #idsIn}. Ids are UUIDs and never need escaping, but quotes are escaped anyway. */
+    public static String jsonArray(Collection<String> ids) {
+        StringBuilder b = new StringBuilder(ids.size() * 40 + 2).append('[');
+        boolean first = true;
+        for (String id : ids) {
+            if (!first) b.append(',');
+            first = false;
+            b.append('"').append(id.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return b.append(']').toString();
+    }
+}
