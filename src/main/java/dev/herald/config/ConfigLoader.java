@@ -117,11 +117,6 @@ public final class ConfigLoader {
             return u;
         });
         int port = intIn(Settings.HTTP_PORT, 0, 65535);
-        String publicUrl = get(Settings.PUBLIC_URL, v -> {
-            if (v.isEmpty()) return "";
-            if (!v.startsWith("http://") && !v.startsWith("https://")) throw new IllegalArgumentException("must start with http:// or https://");
-            return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
-        });
         Duration lease = durationIn(Settings.DELIVERY_LEASE, Duration.ofSeconds(10), Duration.ofHours(1));
         if (lease.compareTo(Duration.ofSeconds(HeraldConfig.MAX_TIMEOUT_SECONDS + 5)) < 0) {
             throw new ConfigException(Settings.DELIVERY_LEASE.key(), "must be at least " + (HeraldConfig.MAX_TIMEOUT_SECONDS + 5)
@@ -133,8 +128,13 @@ public final class ConfigLoader {
             throw new ConfigException(Settings.PER_WEBHOOK_CONCURRENCY.key(), "(" + perWebhook + ") cannot exceed "
                     + Settings.DELIVERY_CONCURRENCY.key() + " (" + global + ")");
         }
-        List<String> allowed = get(Settings.OUTBOUND_ALLOWED_HOSTS, v -> Arrays.stream(v.split(","))
-                .map(String::trim).filter(x -> !x.isEmpty()).map(x -> x.toLowerCase(Locale.ROOT)).toList());
+        List<String> allowed = get(Settings.OUTBOUND_ALLOWED_HOSTS, v -> {
+            List<String> entries = Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                    .map(x -> x.toLowerCase(Locale.ROOT)).toList();
+            // Fail here, naming the key, rather than when the policy is built.
+            new dev.herald.outbound.OutboundPolicy(new HeraldConfig.OutboundSettings(false, false, entries));
+            return entries;
+        });
         Duration retention = get(Settings.RETENTION, Durations::parse);
         if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
             throw new ConfigException(Settings.RETENTION.key(), "must be 0s (keep everything) or at least 1h");
@@ -150,7 +150,6 @@ public final class ConfigLoader {
                 intIn(Settings.DATABASE_POOL_SIZE, 1, 200),
                 sync,
                 masterKey,
-                publicUrl.isEmpty() ? "http://localhost:" + (port == 0 ? 8080 : port) : publicUrl,
                 logLevel,
                 intIn(Settings.MAX_EVENT_SIZE, 1024, 64 * 1024 * 1024),
                 durationIn(Settings.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),

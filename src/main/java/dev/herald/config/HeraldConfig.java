@@ -13,7 +13,6 @@ public record HeraldConfig(
         int databasePoolSize,
         String sqliteSynchronous,
         String masterKey,
-        String publicUrl,
         String logLevel,
         int maxEventSizeBytes,
         Duration idempotencyTtl,

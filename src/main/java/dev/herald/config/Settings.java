@@ -22,8 +22,6 @@ public final class Settings {
             "SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes only.", false);
     public static final Setting MASTER_KEY = new Setting("HERALD_MASTER_KEY", null, "",
             "Base64 (or hex) of 32 random bytes that encrypts secrets at rest (AES-256-GCM). Empty: a key file `master.key` is created once in the data dir with owner-only permissions.", true);
-    public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "",
-            "Public base URL of this Herald, used in links Herald sends. Empty: http://localhost:<port>.", false);
     public static final Setting LOG_LEVEL = new Setting("HERALD_LOG_LEVEL", null, "INFO",
             "Log level for Herald's own loggers (TRACE, DEBUG, INFO, WARN, ERROR).", false);
     public static final Setting MAX_EVENT_SIZE = new Setting("HERALD_MAX_EVENT_SIZE_BYTES", null, "1048576",
@@ -60,7 +58,7 @@ public final class Settings {
             "Comma-separated host names, host:port pairs, IP addresses or CIDR ranges that may be reached even when non-public. Logged at startup when set.", false);
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
-            DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, PUBLIC_URL, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
+            DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS);

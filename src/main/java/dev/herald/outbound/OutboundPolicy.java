@@ -26,7 +26,8 @@ public final class OutboundPolicy {
         for (String entry : settings.allowedHosts()) {
             Optional<InetAddress> ip = IpLiterals.parse(entry.contains("/") ? entry.substring(0, entry.indexOf('/')) : entry);
             if (ip.isPresent() || entry.contains("/")) allowedRanges.add(Cidr.of(entry, "allowed"));
-            else allowedNames.add(entry.toLowerCase(Locale.ROOT));
+            else if (entry.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\\d{1,5})?")) allowedNames.add(entry.toLowerCase(Locale.ROOT));
+            else throw new IllegalArgumentException("'" + entry + "' is not a host name, host:port, IP address or CIDR range");
         }
     }
 
@@ -53,6 +54,13 @@ public final class OutboundPolicy {
             throw new PolicyDeniedException("userinfo", "URLs with credentials (user:pass@) are not allowed; use the auth settings instead");
         }
         String host = uri.getHost();
+        if (host == null && uri.getRawAuthority() != null) {
+            // java.net.URI leaves the host empty for names it cannot parse as a host name, such as the
+            // IP literal 0x7f.1; judge the authority's host part instead of letting it through as "no host".
+            String authority = uri.getRawAuthority();
+            int colon = authority.lastIndexOf(':');
+            host = colon > 0 && !authority.endsWith("]") ? authority.substring(0, colon) : authority;
+        }
         if (host == null || host.isEmpty()) throw new PolicyDeniedException("invalid_url", "the URL has no host");
         if (uri.getRawFragment() != null) throw new PolicyDeniedException("invalid_url", "the URL must not have a #fragment");
         int port = port(uri);
