@@ -42,10 +42,6 @@ public final class Metrics {
         Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry).increment();
     }
 
-    public void eventsAccepted(int n) {
-        Counter.builder("herald.events.accepted").description("Events accepted by the API").register(registry).increment(n);
-    }
-
     public void queue(long depth, long oldestDueAgeMillis) {
         queueDepth.set(depth);
         oldestDueAgeMs.set(oldestDueAgeMillis);

@@ -16,7 +16,7 @@ class DocsTest {
         for (Setting s : Settings.ALL) {
             assertThat(doc).as("docs/configuration.md documents " + s.key()).contains(s.key());
             if (!s.defaultValue().isEmpty()) {
-                String row = doc.lines().filter(l -> l.contains(s.key())).findFirst().orElseThrow();
+                String row = doc.lines().filter(l -> l.startsWith("| `" + s.key() + "`")).findFirst().orElseThrow();
                 assertThat(row).as("the row of " + s.key() + " shows its default").contains(s.defaultValue());
             }
         }
