@@ -80,6 +80,11 @@ class DeliveryTest {
         return HexFormat.of().formatHex(mac.doFinal(body));
     }
 
+    static Map<String, List<String>> standardHeaders(Receiver.Request req) {
+        return Map.of("webhook-id", List.of(req.header("webhook-id")), "webhook-timestamp", List.of(req.header("webhook-timestamp")),
+                "webhook-signature", List.of(req.header("webhook-signature")));
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
@@ -150,8 +155,7 @@ class DeliveryTest {
         String eventId = publish(api, "invoice.paid", "{\"amount\":10}");
         Receiver.Request req = receiver.await("/std", 1, WAIT).get(0);
         assertThat(req.header("webhook-id")).isEqualTo(onlyDelivery(api, eventId));
-        Map<String, List<String>> headers = Map.of("webhook-id", List.of(req.header("webhook-id")),
-                "webhook-timestamp", List.of(req.header("webhook-timestamp")), "webhook-signature", List.of(req.header("webhook-signature")));
+        Map<String, List<String>> headers = standardHeaders(req);
         new Webhook(w.get("secret").asString()).verify(req.bodyText(), headers);
     }
 
@@ -197,8 +201,7 @@ class DeliveryTest {
         String newSecret = api.post("/api/v1/webhooks/" + w.get("id").asString() + "/rotate-secret", "").str("secret");
         publish(api, "a.b", "{}");
         Receiver.Request req = receiver.await("/rotstd", 1, WAIT).get(0);
-        Map<String, List<String>> headers = Map.of("webhook-id", List.of(req.header("webhook-id")),
-                "webhook-timestamp", List.of(req.header("webhook-timestamp")), "webhook-signature", List.of(req.header("webhook-signature")));
+        Map<String, List<String>> headers = standardHeaders(req);
         assertThat(req.header("webhook-signature").split(" ")).hasSize(2);
         new Webhook(w.get("secret").asString()).verify(req.bodyText(), headers);
         new Webhook(newSecret).verify(req.bodyText(), headers);
