@@ -41,6 +41,8 @@ public final class OutboundClient implements AutoCloseable {
     private final OutboundPolicy policy;
     private final long maxResponseBytes;
     private final ExecutorService resolverExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private static final PolicyDeniedException ALLOWED = new PolicyDeniedException("none", "allowed");
+    private final java.util.concurrent.ConcurrentHashMap<String, PolicyDeniedException> urlVerdicts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public OutboundClient(OutboundPolicy policy, HostResolver resolver, long maxResponseBytes, int maxConnectionsPerHost) {
         this.policy = policy;
@@ -74,10 +76,20 @@ public final class OutboundClient implements AutoCloseable {
     /** Sends the request; the future fails with {@link OutboundException} (kind set) and never with anything else. */
     public CompletableFuture<OutboundResponse> post(OutboundRequest r) {
         CompletableFuture<OutboundResponse> result = new CompletableFuture<>();
-        try {
-            policy.checkUrl(r.url().toString());
-        } catch (OutboundException e) {
-            result.completeExceptionally(e);
+        String url = r.url().toString();
+        // The URL rules depend only on the URL text and the settings, so each URL is judged once; the
+        // address rules still run on every new connection (VettingResolver).
+        PolicyDeniedException denied = urlVerdicts.computeIfAbsent(url, u -> {
+            try {
+                policy.checkUrl(u);
+                return ALLOWED;
+            } catch (PolicyDeniedException e) {
+                return e;
+            }
+        });
+        if (urlVerdicts.size() > 10_000) urlVerdicts.clear();
+        if (denied != ALLOWED) {
+            result.completeExceptionally(denied);
             return result;
         }
         long timeoutMs = r.timeout().toMillis();

@@ -52,8 +52,10 @@ public final class EventService {
     }
 
     public Accepted publish(String projectId, String type, JsonNode data, String idempotencyKey, String requestHash) {
+        // The body is built before the job so the writer only runs SQL.
+        long now = clock.millis();
+        Message m = message(projectId, type, data, now);
         Accepted a = db.writer().execute(h -> {
-            long now = clock.millis();
             if (idempotencyKey != null) {
                 Optional<Accepted> seen = Idempotency.find(h, projectId, "events", idempotencyKey, requestHash, now - idempotencyTtl.toMillis())
                         .map(json -> {
@@ -62,7 +64,7 @@ public final class EventService {
                         });
                 if (seen.isPresent()) return seen.get();
             }
-            Accepted result = insert(h, projectId, type, data, now);
+            Accepted result = insert(h, m, now);
             if (idempotencyKey != null) Idempotency.store(h, projectId, "events", idempotencyKey, requestHash, result.json(), now);
             return result;
         });
@@ -72,24 +74,27 @@ public final class EventService {
 
     /** Emits an event from inside Herald (e.g. {@code webhook.disabled}) in the caller's transaction. */
     public void insertInternal(Handle h, String projectId, String type, JsonNode data, long now) {
-        insert(h, projectId, type, data, now);
+        insert(h, message(projectId, type, data, now), now);
     }
 
-    private Accepted insert(Handle h, String projectId, String type, JsonNode data, long now) {
+    private static Message message(String projectId, String type, JsonNode data, long now) {
         String id = Ids.uuid7(now);
         ObjectNode body = Json.object();
         body.put("id", id);
         body.put("type", type);
         body.put("created_at", TIME.format(Instant.ofEpochMilli(now)));
         body.set("data", data);
-        Message m = new Message(id, projectId, KIND, type, Json.bytes(body), now);
+        return new Message(id, projectId, KIND, type, Json.bytes(body), now);
+    }
+
+    private Accepted insert(Handle h, Message m, long now) {
         DeliveryRepository.insertMessage(h, m);
         List<String> targets = new ArrayList<>();
-        for (WebhookRepository.Subscription s : subscriptions.enabled(h, projectId)) {
-            if (EventPatterns.matchesAny(s.events(), type)) targets.add(s.id());
+        for (WebhookRepository.Subscription s : subscriptions.enabled(h, m.projectId())) {
+            if (EventPatterns.matchesAny(s.events(), m.type())) targets.add(s.id());
         }
         DeliveryRepository.insertDeliveries(h, m, WebhookChannel.NAME, targets, now);
-        return new Accepted(id, targets.size(), false);
+        return new Accepted(m.id(), targets.size(), false);
     }
 
     /** Idempotency keys, scoped per project and endpoint. */

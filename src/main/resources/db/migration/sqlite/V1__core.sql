@@ -84,7 +84,7 @@ CREATE INDEX deliveries_project ON deliveries(project_id, id);
 CREATE INDEX deliveries_finished ON deliveries(completed_at) WHERE completed_at IS NOT NULL;
 
 CREATE TABLE attempts (
-    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                  INTEGER PRIMARY KEY,  -- no AUTOINCREMENT: it costs a sqlite_sequence write per attempt
     delivery_id         TEXT NOT NULL REFERENCES deliveries(id),
     attempt_no          INTEGER NOT NULL,
     started_at          INTEGER NOT NULL,
