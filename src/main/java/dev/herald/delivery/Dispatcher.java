@@ -136,7 +136,7 @@ public final class Dispatcher implements AutoCloseable {
         });
         long now = clock.millis();
         long leaseUntil = now + settings.lease().toMillis();
-        return db.writer().execute(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
+        return db.writer().executeRelaxed(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
                 settings.perTargetConcurrency(), busy, excluded));
     }
 
@@ -223,7 +223,7 @@ public final class Dispatcher implements AutoCloseable {
     private void housekeep() {
         try {
             long now = clock.millis();
-            int reclaimed = db.writer().execute(h -> {
+            int reclaimed = db.writer().executeRelaxed(h -> {
                 DeliveryRepository.heartbeat(h, workerId, now);
                 return DeliveryRepository.reclaimExpired(h, now, now - settings.deadAfter().toMillis());
             });

@@ -54,7 +54,7 @@ final class Recorder {
     private void schedule() {
         if (!scheduled.compareAndSet(false, true)) return;
         List<Finished> batch = new ArrayList<>();
-        db.writer().submit(h -> {
+        db.writer().submitRelaxed(h -> {
             // Cleared before draining: anything added from now on schedules the next job.
             scheduled.set(false);
             for (Finished f; (f = queue.poll()) != null; ) batch.add(f);

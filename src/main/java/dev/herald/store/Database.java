@@ -25,12 +25,12 @@ public final class Database implements AutoCloseable {
     private final Writer writer;
     private final Semaphore readPermits;
 
-    private Database(Dialect dialect, HikariDataSource readPool, HikariDataSource writePool) {
+    private Database(Dialect dialect, HikariDataSource readPool, HikariDataSource writePool, String[] syncPragmas) {
         this.dialect = dialect;
         this.readPool = readPool;
         this.writePool = writePool;
         this.reader = Jdbi.create(readPool);
-        this.writer = new Writer(Jdbi.create(writePool), dialect);
+        this.writer = new Writer(Jdbi.create(writePool), dialect, syncPragmas);
         this.readPermits = new Semaphore(readPool.getMaximumPoolSize());
     }
 
@@ -47,7 +47,10 @@ public final class Database implements AutoCloseable {
         try {
             migrate(write, Dialect.SQLITE);
             HikariDataSource read = new HikariDataSource(sqlite(url, "herald-read", cfg.databasePoolSize(), cfg.sqliteSynchronous(), true));
-            return new Database(Dialect.SQLITE, read, write);
+            String sync = cfg.sqliteSynchronous();
+            // Batches of only redoable work (claims, attempt records) commit at NORMAL; see Writer.submitRelaxed.
+            String[] pragmas = sync.equals("FULL") || sync.equals("EXTRA") ? new String[] {sync, "NORMAL"} : null;
+            return new Database(Dialect.SQLITE, read, write, pragmas);
         } catch (RuntimeException e) {
             write.close();
             throw e;

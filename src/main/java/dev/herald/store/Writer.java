@@ -38,10 +38,12 @@ public final class Writer implements AutoCloseable {
         T run(Handle h) throws Exception;
     }
 
-    private record Pending<T>(Job<T> job, CompletableFuture<T> future) {}
+    private record Pending<T>(Job<T> job, CompletableFuture<T> future, boolean durable) {}
 
     private final Jdbi jdbi;
     private final Dialect dialect;
+    private final String[] syncPragmas;
+    private String currentSync;
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread thread;
@@ -49,27 +51,55 @@ public final class Writer implements AutoCloseable {
     private Handle handle;
     private Statement control;
 
-    Writer(Jdbi jdbi, Dialect dialect) {
+    /**
+     * @param syncPragmas for SQLite, the {@code synchronous} levels of durable and of relaxed batches
+     *                    ({@code {"FULL", "NORMAL"}}); null when every commit is synced the same way
+     */
+    Writer(Jdbi jdbi, Dialect dialect, String[] syncPragmas) {
         this.jdbi = jdbi;
         this.dialect = dialect;
+        this.syncPragmas = syncPragmas;
         this.thread = Thread.ofPlatform().name("herald-writer").daemon(true).start(this::loop);
     }
 
     /** Queues a job; the future completes after its transaction commits (or fails with the job's exception). */
     public <T> CompletableFuture<T> submit(Job<T> job) {
+        return submit(job, true);
+    }
+
+    /**
+     * Queues a job whose loss on a power failure is harmless because it would be redone: claims, attempt
+     * records, heartbeats (at-least-once delivery repeats the attempt). A batch of only such jobs commits
+     * without syncing the WAL; it still survives a process crash, and the next durable commit syncs it.
+     * Acceptance of work (events, API writes) always uses {@link #submit(Job)}.
+     */
+    public <T> CompletableFuture<T> submitRelaxed(Job<T> job) {
+        return submit(job, false);
+    }
+
+    private <T> CompletableFuture<T> submit(Job<T> job, boolean durable) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) {
             f.completeExceptionally(new StoreException("database writer is closed", null));
             return f;
         }
-        queue.add(new Pending<>(job, f));
+        queue.add(new Pending<>(job, f, durable));
         return f;
     }
 
     /** Runs a job and waits for its commit. Exceptions thrown by the job are rethrown as they are. */
     public <T> T execute(Job<T> job) {
+        return await(submit(job));
+    }
+
+    /** {@link #execute} for a job that {@link #submitRelaxed} describes. */
+    public <T> T executeRelaxed(Job<T> job) {
+        return await(submitRelaxed(job));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
         try {
-            return submit(job).get();
+            return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a commit", e);
@@ -110,6 +140,15 @@ public final class Writer implements AutoCloseable {
             // Transaction control goes straight to JDBC on one reused Statement: through Jdbi it cost a
             // quarter of the writer's time (see docs/BENCHMARKS.md).
             Statement control = control(h);
+            if (syncPragmas != null) {
+                boolean durable = false;
+                for (Pending<?> p : batch) durable |= p.durable();
+                String level = durable ? syncPragmas[0] : syncPragmas[1];
+                if (!level.equals(currentSync)) {
+                    control.execute("PRAGMA synchronous = " + level);
+                    currentSync = level;
+                }
+            }
             control.execute(dialect.beginWrite());
             try {
                 for (int i = 0; i < batch.size(); i++) {
@@ -165,6 +204,7 @@ public final class Writer implements AutoCloseable {
     }
 
     private void closeHandle() {
+        currentSync = null;
         if (control != null) {
             try {
                 control.close();
