@@ -19,6 +19,11 @@ public final class Ids {
         return new UUID(msb, lsb).toString();
     }
 
+    /** The smallest UUIDv7 of a millisecond: every id created at or after {@code epochMillis} sorts at or above it. */
+    public static String uuid7Floor(long epochMillis) {
+        return new UUID((epochMillis << 16) | 0x7000L, 0x8000000000000000L).toString();
+    }
+
     /** True when {@code s} is a canonical lowercase UUID (ids from the API are checked before any query). */
     public static boolean isUuid(String s) {
         if (s == null || s.length() != 36) return false;

@@ -193,22 +193,26 @@ public final class DeliveryRepository {
         h.createUpdate("DELETE FROM workers WHERE id = :id").bind("id", worker).execute();
     }
 
+    /** Repeats the partial index's condition, so SQLite can use deliveries_target_waiting. */
+    private static final String WAITING = "AND status IN ('pending', 'paused')";
+
     /** Keeps a disabled target's waiting work without attempting it. */
     public static int pauseTarget(Handle h, String targetId, long now) {
-        return h.createUpdate("UPDATE deliveries SET status = 'paused', updated_at = :now WHERE target_id = :t AND status = 'pending'")
+        return h.createUpdate("UPDATE deliveries SET status = 'paused', updated_at = :now WHERE target_id = :t "
+                        + WAITING + " AND status = 'pending'")
                 .bind("t", targetId).bind("now", now).execute();
     }
 
     /** Resumes a re-enabled target's paused work, due now (or later if a retry was already scheduled later). */
     public static int resumeTarget(Handle h, String targetId, long now) {
         return h.createUpdate("UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN next_attempt_at > :now "
-                        + "THEN next_attempt_at ELSE :now END, updated_at = :now WHERE target_id = :t AND status = 'paused'")
+                        + "THEN next_attempt_at ELSE :now END, updated_at = :now WHERE target_id = :t " + WAITING + " AND status = 'paused'")
                 .bind("t", targetId).bind("now", now).execute();
     }
 
     public static int cancelTarget(Handle h, String targetId, long now) {
         return h.createUpdate("UPDATE deliveries SET status = 'cancelled', completed_at = :now, updated_at = :now "
-                        + "WHERE target_id = :t AND status IN ('pending', 'paused')")
+                        + "WHERE target_id = :t " + WAITING)
                 .bind("t", targetId).bind("now", now).execute();
     }
 

@@ -1,5 +1,6 @@
 package dev.herald.delivery;
 
+import dev.herald.Ids;
 import dev.herald.store.Database;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,8 +47,9 @@ public final class Retention implements AutoCloseable {
             int total = 0;
             while (true) {
                 int n = db.writer().execute(h -> {
-                    var ids = h.createQuery("SELECT id FROM deliveries WHERE completed_at IS NOT NULL AND completed_at < :c LIMIT :n")
-                            .bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
+                    // Walks the primary key (UUIDv7, creation order) up to the cutoff; a delivery finishes after it is created.
+                    var ids = h.createQuery("SELECT id FROM deliveries WHERE id < :floor AND completed_at IS NOT NULL AND completed_at < :c LIMIT :n")
+                            .bind("floor", Ids.uuid7Floor(cutoff)).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
                     if (ids.isEmpty()) return 0;
                     h.createUpdate("DELETE FROM attempts WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
                     return h.createUpdate("DELETE FROM deliveries WHERE id IN (<ids>)").bindList("ids", ids).execute();

@@ -78,10 +78,12 @@ CREATE TABLE deliveries (
 -- The due-work query reads only this partial index.
 CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE status = 'in_flight';
-CREATE INDEX deliveries_target_status ON deliveries(target_id, status);
+-- Indexes that change with status cost writes on every claim and completion, so the rest are keyed
+-- on columns that never change (ids are UUIDv7: ordered by creation time).
+CREATE INDEX deliveries_target ON deliveries(target_id, id);
+CREATE INDEX deliveries_target_waiting ON deliveries(target_id) WHERE status IN ('pending', 'paused');
 CREATE INDEX deliveries_message ON deliveries(message_id);
 CREATE INDEX deliveries_project ON deliveries(project_id, id);
-CREATE INDEX deliveries_finished ON deliveries(completed_at) WHERE completed_at IS NOT NULL;
 
 CREATE TABLE attempts (
     id                  INTEGER PRIMARY KEY,  -- no AUTOINCREMENT: it costs a sqlite_sequence write per attempt
