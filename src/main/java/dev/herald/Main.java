@@ -68,6 +68,12 @@ public final class Main implements Runnable {
         HeraldConfig cfg = ConfigLoader.load(flags, System.getenv());
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.getLogger("dev.herald").setLevel(Level.toLevel(cfg.logLevel(), Level.INFO));
+        // The environment holds other programs' variables too, so an unknown HERALD_* name is a warning, not an error.
+        for (String name : System.getenv().keySet()) {
+            if (name.startsWith("HERALD_") && Settings.ALL.stream().noneMatch(s -> s.key().equals(name))) {
+                LoggerFactory.getLogger(Main.class).warn("ignoring unknown setting {} in the environment (see docs/configuration.md)", name);
+            }
+        }
         return cfg;
     }
 

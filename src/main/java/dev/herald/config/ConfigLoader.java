@@ -123,7 +123,11 @@ public final class ConfigLoader {
                     + "s: a lease shorter than the longest request timeout (" + HeraldConfig.MAX_TIMEOUT_SECONDS + "s) lets a second worker repeat a live attempt");
         }
         int global = intIn(Settings.DELIVERY_CONCURRENCY, 1, 100_000);
-        int perWebhook = intIn(Settings.PER_WEBHOOK_CONCURRENCY, 1, 100_000);
+        // Left at its default, the per-webhook limit follows a smaller global limit instead of conflicting with it.
+        boolean perWebhookGiven = flags.containsKey(Settings.PER_WEBHOOK_CONCURRENCY.key()) || env.containsKey(Settings.PER_WEBHOOK_CONCURRENCY.key())
+                || file.containsKey(Settings.PER_WEBHOOK_CONCURRENCY.key());
+        int perWebhook = perWebhookGiven ? intIn(Settings.PER_WEBHOOK_CONCURRENCY, 1, 100_000)
+                : Math.min(global, intIn(Settings.PER_WEBHOOK_CONCURRENCY, 1, 100_000));
         if (perWebhook > global) {
             throw new ConfigException(Settings.PER_WEBHOOK_CONCURRENCY.key(), "(" + perWebhook + ") cannot exceed "
                     + Settings.DELIVERY_CONCURRENCY.key() + " (" + global + ")");

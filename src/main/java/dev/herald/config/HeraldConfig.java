@@ -52,7 +52,7 @@ public record HeraldConfig(
     @Override
     public String toString() {
         return "HeraldConfig[http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", database="
-                + (isSqlite() ? databaseUrl : "(postgresql)") + ", masterKey=" + (masterKey.isEmpty() ? "(key file)" : "(set)")
+                + (isSqlite() ? databaseUrl.replaceAll("\\?.*$", "") + (databaseUrl.contains("?") ? "?(options hidden)" : "") : "(postgresql)") + ", masterKey=" + (masterKey.isEmpty() ? "(key file)" : "(set)")
                 + ", deliveryConcurrency=" + deliveryConcurrency + ", perWebhookConcurrency=" + perWebhookConcurrency
                 + ", lease=" + Durations.format(deliveryLease) + ", outbound=" + outbound + "]";
     }

@@ -31,7 +31,7 @@ public final class Settings {
     public static final Setting DELIVERY_CONCURRENCY = new Setting("HERALD_DELIVERY_CONCURRENCY", null, "256",
             "Most attempts in flight at once on this node, across all webhooks.", false);
     public static final Setting PER_WEBHOOK_CONCURRENCY = new Setting("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", null, "32",
-            "Most attempts in flight at once to any one webhook, so one slow endpoint cannot take all the capacity.", false);
+            "Most attempts in flight at once to any one webhook, so one slow endpoint cannot take all the capacity. Left unset, it is lowered to HERALD_DELIVERY_CONCURRENCY when that is smaller.", false);
     public static final Setting DELIVERY_LEASE = new Setting("HERALD_DELIVERY_LEASE", null, "90s",
             "How long a claimed delivery stays leased to a worker. Must exceed the longest webhook timeout (60s) so a live attempt is never claimed twice.", false);
     public static final Setting DELIVERY_POLL_INTERVAL = new Setting("HERALD_DELIVERY_POLL_INTERVAL", null, "500ms",

@@ -93,7 +93,14 @@ public final class OutboundClient implements AutoCloseable {
             return result;
         }
         long timeoutMs = r.timeout().toMillis();
-        Request req = http.newRequest(r.url())
+        Request req;
+        try {
+            req = http.newRequest(r.url());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new PolicyDeniedException("invalid_url", "the URL cannot be sent: " + e.getMessage()));
+            return result;
+        }
+        req = req
                 .method(HttpMethod.POST)
                 .timeout(timeoutMs, TimeUnit.MILLISECONDS)
                 .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS)

@@ -55,13 +55,21 @@ public final class OutboundPolicy {
         }
         String host = uri.getHost();
         if (host == null && uri.getRawAuthority() != null) {
-            // java.net.URI leaves the host empty for names it cannot parse as a host name, such as the
-            // IP literal 0x7f.1; judge the authority's host part instead of letting it through as "no host".
+            // java.net.URI leaves the host empty for authorities it cannot parse as a host name: IP
+            // literals such as 0x7f.1, percent-encoded or malformed names. Such a URL can never be sent,
+            // so it is refused; one that spells a non-public address is refused under that rule.
             String authority = uri.getRawAuthority();
             int colon = authority.lastIndexOf(':');
-            host = colon > 0 && !authority.endsWith("]") ? authority.substring(0, colon) : authority;
+            String raw = colon > 0 && !authority.endsWith("]") ? authority.substring(0, colon) : authority;
+            String decoded = java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            String candidate = decoded.endsWith(".") ? decoded.substring(0, decoded.length() - 1) : decoded;
+            Optional<InetAddress> literal = IpLiterals.parse(candidate);
+            if (literal.isPresent()) checkAddress(literal.get(), port(uri));
+            if (candidate.equalsIgnoreCase("localhost")) throw new PolicyDeniedException("internal_hostname", "host 'localhost' is an internal name");
+            throw new PolicyDeniedException("invalid_url", "the host '" + raw + "' is not a valid host name; write IP addresses in dotted decimal");
         }
         if (host == null || host.isEmpty()) throw new PolicyDeniedException("invalid_url", "the URL has no host");
+        if (uri.getPort() > 65535) throw new PolicyDeniedException("invalid_url", "the port must be between 1 and 65535");
         if (uri.getRawFragment() != null) throw new PolicyDeniedException("invalid_url", "the URL must not have a #fragment");
         int port = port(uri);
         String name = host.toLowerCase(Locale.ROOT);
@@ -81,7 +89,9 @@ public final class OutboundPolicy {
     /** The decisive check: every address the host resolved to must be allowed, or the request is refused. */
     public void checkAddresses(String host, int port, List<InetAddress> addresses) {
         if (addresses.isEmpty()) throw new OutboundException(ErrorKind.DNS, "no addresses for " + host, null);
-        if (isAllowedName(host.toLowerCase(Locale.ROOT), port)) return;
+        String name = host.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) name = name.substring(0, name.length() - 1);
+        if (isAllowedName(name, port)) return;
         for (InetAddress a : addresses) checkAddress(a, port);
     }
 

@@ -46,7 +46,13 @@ public final class SecretBox {
     /** Decrypts; a wrong key, wrong context or tampered value fails with {@link IllegalStateException} (never returns garbage). */
     public String open(String sealed, String context) {
         if (sealed == null || !sealed.startsWith(PREFIX)) throw new IllegalStateException("not a sealed secret");
-        byte[] in = Base64.getDecoder().decode(sealed.substring(PREFIX.length()));
+        byte[] in;
+        try {
+            in = Base64.getDecoder().decode(sealed.substring(PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("secret cannot be decrypted (damaged value)", e);
+        }
+        if (in.length < NONCE_BYTES + TAG_BITS / 8) throw new IllegalStateException("secret cannot be decrypted (truncated value)");
         try {
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
