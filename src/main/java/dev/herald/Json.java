@@ -7,10 +7,15 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The one JSON mapper. Duplicate keys in input are rejected (they make signed payloads ambiguous). */
+/**
+ * The one JSON mapper. Duplicate keys in input are rejected (they make signed payloads ambiguous), and
+ * decimal numbers are kept exactly as given (BigDecimal), so event data is never rounded on its way
+ * into the signed body.
+ */
 public final class Json {
     public static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 

@@ -120,7 +120,8 @@ class DeliveryTest {
     void eachRequestCarriesTheStandardHeadersAndASignatureOverTheExactBody() throws Exception {
         Api api = herald.newProject("headers");
         JsonNode w = subscribe(api, "/hdr", "\"events\":[\"*\"],\"headers\":{\"X-Team\":\"blue\"}");
-        String eventId = publish(api, "ticket.created", "{\"subject\":\"Grüße \\\"quoted\\\"\",\"n\":1.50}");
+        String eventId = publish(api, "ticket.created", "{\"subject\":\"Grüße \\\"quoted\\\"\",\"n\":1.50,\"x\":0.1234567890123456789,"
+                + "\"big\":123456789012345678901234567890}");
         Receiver.Request req = receiver.await("/hdr", 1, WAIT).get(0);
 
         assertThat(req.header("Content-Type")).isEqualTo("application/json");
@@ -136,6 +137,8 @@ class DeliveryTest {
         assertThat(body.get("created_at").asString()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
         assertThat(body.at("/data/subject").asString()).isEqualTo("Grüße \"quoted\"");
         assertThat(body.propertyNames()).containsExactly("id", "type", "created_at", "data");
+        // Numbers are passed through exactly, never rounded to a double.
+        assertThat(req.bodyText()).contains("\"n\":1.50").contains("\"x\":0.1234567890123456789").contains("\"big\":123456789012345678901234567890");
     }
 
     @Test
