@@ -16,8 +16,13 @@ public record Setting(String key, String flag, String defaultValue, String descr
         } catch (ConfigException e) {
             throw e;
         } catch (RuntimeException e) {
-            String shown = secret ? "(secret value)" : "'" + raw + "'";
-            throw new ConfigException(key, "invalid value " + shown + ": " + e.getMessage());
+            if (secret) {
+                // The parser's message may quote the input (Path.of does): keep it only when it does not.
+                String m = e.getMessage();
+                String detail = m == null || m.contains(raw.trim()) || m.contains(raw) ? "not accepted" : m;
+                throw new ConfigException(key, "invalid value (secret value): " + detail);
+            }
+            throw new ConfigException(key, "invalid value '" + raw + "': " + e.getMessage());
         }
     }
 }

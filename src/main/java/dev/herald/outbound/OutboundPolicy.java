@@ -69,7 +69,7 @@ public final class OutboundPolicy {
             throw new PolicyDeniedException("invalid_url", "the host '" + raw + "' is not a valid host name; write IP addresses in dotted decimal");
         }
         if (host == null || host.isEmpty()) throw new PolicyDeniedException("invalid_url", "the URL has no host");
-        if (uri.getPort() > 65535) throw new PolicyDeniedException("invalid_url", "the port must be between 1 and 65535");
+        if (uri.getPort() == 0 || uri.getPort() > 65535) throw new PolicyDeniedException("invalid_url", "the port must be between 1 and 65535");
         if (uri.getRawFragment() != null) throw new PolicyDeniedException("invalid_url", "the URL must not have a #fragment");
         int port = port(uri);
         String name = host.toLowerCase(Locale.ROOT);

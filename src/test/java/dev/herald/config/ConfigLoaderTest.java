@@ -309,4 +309,69 @@ class ConfigLoaderTest {
         assertThat(c.toString()).contains("9191").contains("lease=90s").contains("hooks.internal").contains(c.dataDir().toString());
         assertThat(c.outbound().allowedHosts()).isEqualTo(List.of("hooks.internal"));
     }
+
+    // ---- further cases
+
+    @Test
+    void aFlagBeatsTheFileWhenTheEnvironmentIsSilent(@TempDir Path dir) throws Exception {
+        Path file = propertiesFile(dir, "HERALD_HTTP_PORT=7001\nHERALD_LOG_LEVEL=ERROR\n");
+        HeraldConfig c = ConfigLoader.load(Map.of("HERALD_HTTP_PORT", "7003"), Map.of("HERALD_CONFIG_FILE", file.toString()));
+        assertThat(c.httpPort()).isEqualTo(7003);
+        assertThat(c.logLevel()).isEqualTo("ERROR");
+    }
+
+    @Test
+    void aDataDirFromTheFileHoldsTheDefaultDatabase(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("state");
+        Path file = propertiesFile(dir, "HERALD_DATA_DIR=" + data.toString().replace("\\", "\\\\") + "\n");
+        HeraldConfig c = ConfigLoader.load(Map.of(), Map.of("HERALD_CONFIG_FILE", file.toString()));
+        assertThat(c.dataDir()).isEqualTo(data.toAbsolutePath().normalize());
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:sqlite:" + data.toAbsolutePath().normalize().resolve("herald.db"));
+    }
+
+    @Test
+    void anUnsetPerWebhookLimitFollowsASmallerGlobalLimit() {
+        assertThat(env("HERALD_DELIVERY_CONCURRENCY", "8").perWebhookConcurrency()).isEqualTo(8);
+        assertThat(env("HERALD_DELIVERY_CONCURRENCY", "1").perWebhookConcurrency()).isEqualTo(1);
+        assertThat(env("HERALD_DELIVERY_CONCURRENCY", "1000").perWebhookConcurrency()).isEqualTo(32);
+    }
+
+    @Test
+    void anExplicitPerWebhookLimitAboveTheGlobalOneIsAnErrorFromEveryLayer(@TempDir Path dir) throws Exception {
+        Path file = propertiesFile(dir, "HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY=32\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of("HERALD_CONFIG_FILE", file.toString(), "HERALD_DELIVERY_CONCURRENCY", "16")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY"));
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", "17"), Map.of("HERALD_DELIVERY_CONCURRENCY", "16")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY"));
+        assertThat(ConfigLoader.load(Map.of("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", "16"), Map.of("HERALD_DELIVERY_CONCURRENCY", "16"))
+                .perWebhookConcurrency()).isEqualTo(16);
+    }
+
+    @Test
+    void theErrorForAnInvalidValueQuotesItSoTheUserSeesWhatWasRead() {
+        assertThatThrownBy(() -> env("HERALD_HTTP_PORT", "abc")).hasMessageContaining("'abc'");
+        assertThatThrownBy(() -> env("HERALD_HTTP_PORT", "70000")).hasMessageContaining("70000").hasMessageContaining("65535");
+        assertThatThrownBy(() -> env("SECURITY_OUTBOUND_ALLOW_HTTP", "maybe")).hasMessageContaining("'maybe'");
+    }
+
+    @Test
+    void aMasterKeyGivenAsAFlagIsTrimmedAndHidden() {
+        HeraldConfig c = ConfigLoader.load(Map.of("HERALD_MASTER_KEY", "  " + MASTER_KEY + "\n"), Map.of("HERALD_MASTER_KEY", "ignored"));
+        assertThat(c.masterKey()).isEqualTo(MASTER_KEY);
+        assertThat(c.toString()).doesNotContain(MASTER_KEY).doesNotContain("ignored");
+    }
+
+    /**
+     * Setting.parse shows "(secret value)" instead of a secret setting's raw text, but then appends the
+     * parser's exception message, which can quote the raw text: for HERALD_DATABASE_URL a plain path is
+     * passed to Path.of, whose InvalidPathException message contains the whole input. (A NUL can reach
+     * the loader through a flag or a backslash-u0000 escape in the properties file.)
+     */
+    @Test
+    void aSecretSettingsValueIsNeverEchoedInItsError() {
+        String value = "/srv/Hunter2Secret\u0000.db";
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("HERALD_DATABASE_URL", value), Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("HERALD_DATABASE_URL"))
+                .message().contains("(secret value)").doesNotContain("Hunter2Secret");
+    }
 }

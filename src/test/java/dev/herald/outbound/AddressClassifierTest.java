@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -253,6 +254,85 @@ class AddressClassifierTest {
         assertThat(AddressClassifier.embeddedV4(bytes("64:ff9b:1::7f00:1"))).isNull();
         assertThat(AddressClassifier.embeddedV4(bytes("2606:4700:4700::1111"))).isNull();
         assertThat(AddressClassifier.embeddedV4(new byte[] {127, 0, 0, 1})).isNull();
+    }
+
+    /**
+     * IPv4 carried in IPv6 (mapped ::ffff:0:0/96, NAT64 64:ff9b::/96, 6to4 2002::/16) must get the same
+     * verdict as the bare IPv4 address, for addresses on both sides of every range edge.
+     */
+    @ParameterizedTest(name = "{0} in every IPv6 wrapping")
+    @CsvSource(textBlock = """
+            0.0.0.0
+            0.255.255.255
+            1.0.0.0
+            9.255.255.255
+            10.0.0.0
+            10.255.255.255
+            11.0.0.0
+            100.63.255.255
+            100.64.0.0
+            100.127.255.255
+            100.128.0.0
+            126.255.255.255
+            127.0.0.1
+            128.0.0.0
+            169.253.255.255
+            169.254.169.254
+            169.255.0.0
+            172.15.255.255
+            172.16.0.0
+            172.31.255.255
+            172.32.0.0
+            192.0.2.1
+            192.167.255.255
+            192.168.0.1
+            192.169.0.0
+            198.17.255.255
+            198.18.0.0
+            198.19.255.255
+            198.20.0.0
+            198.51.100.1
+            203.0.113.1
+            223.255.255.255
+            224.0.0.1
+            239.255.255.255
+            240.0.0.1
+            255.255.255.255
+            8.8.8.8
+            1.1.1.1
+            93.184.216.34
+            """)
+    void embeddedIpv4GetsTheSameVerdictAsTheBareAddress(String v4) throws Exception {
+        InetAddress bare = ip(v4);
+        byte[] b = bare.getAddress();
+        Optional<String> expected = AddressClassifier.nonPublicRange(bare);
+        String hi = Integer.toHexString(((b[0] & 0xff) << 8) | (b[1] & 0xff));
+        String lo = Integer.toHexString(((b[2] & 0xff) << 8) | (b[3] & 0xff));
+        // ::ffff:a.b.c.d is turned into the IPv4 address itself by Java, so the range name is unchanged.
+        assertThat(AddressClassifier.nonPublicRange(ip("::ffff:" + v4))).as("mapped").isEqualTo(expected);
+        Optional<String> embedded = expected.map(r -> r + " (embedded IPv4)");
+        assertThat(AddressClassifier.nonPublicRange(ip("64:ff9b::" + v4))).as("NAT64 dotted").isEqualTo(embedded);
+        assertThat(AddressClassifier.nonPublicRange(ip("64:ff9b::" + hi + ":" + lo))).as("NAT64 hex").isEqualTo(embedded);
+        assertThat(AddressClassifier.nonPublicRange(ip("2002:" + hi + ":" + lo + "::"))).as("6to4").isEqualTo(embedded);
+        assertThat(AddressClassifier.nonPublicRange(ip("2002:" + hi + ":" + lo + ":ffff::1"))).as("6to4 with subnet").isEqualTo(embedded);
+    }
+
+    /** Java's own helpers miss ranges the classifier must catch; guard against a regression to them. */
+    @ParameterizedTest
+    @CsvSource(textBlock = """
+            100.64.0.1
+            0.1.2.3
+            198.18.0.1
+            fd00::1
+            64:ff9b::7f00:1
+            2002:7f00:1::
+            ::ffff:0:7f00:1
+            64:ff9b:0:0:1::7f00:1
+            """)
+    void addressesThatTheJdkConsidersOrdinaryAreStillNonPublic(String address) throws Exception {
+        InetAddress a = ip(address);
+        assertThat(a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()).isFalse();
+        assertThat(AddressClassifier.isPublic(a)).isFalse();
     }
 
     private static byte[] bytes(String v6) {

@@ -289,4 +289,114 @@ class OutboundPolicyTest {
         assertThatCode(() -> p.checkAddresses("hooks.example.com", 443, ips("8.8.8.8"))).doesNotThrowAnyException();
         assertThat(p.settings().allowedHosts()).containsExactly("10.1.0.0/16");
     }
+
+    // ---- further cases
+
+    /**
+     * The policy's own message says "the port must be between 1 and 65535", and only the upper bound is
+     * enforced. Port 0 is not a port a receiver can listen on; a URL naming it must not be saved.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com:0/", "https://8.8.8.8:0/x", "https://[2606:4700:4700::1111]:0/"})
+    void portZeroIsRefusedLikeAnyOtherOutOfRangePort(String url) {
+        assertDenied(() -> STRICT.checkUrl(url), "invalid_url");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com:1/", "https://hooks.example.com:65535/"})
+    void portsAtTheEdgesOfTheRangeAreAccepted(String url) {
+        assertThatCode(() -> STRICT.checkUrl(url)).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            https://[64:ff9b::a9fe:a9fe]/latest/meta-data | non_public_address
+            https://[64:ff9b::169.254.169.254]/           | non_public_address
+            https://[2002:a9fe:a9fe::]/                   | non_public_address
+            https://[::7f00:1]/                           | non_public_address
+            https://[fc00::1]/                            | non_public_address
+            https://[ff02::1]/                            | non_public_address
+            https://224.0.0.1/                            | non_public_address
+            https://255.255.255.255/                      | non_public_address
+            https://198.18.0.1/                           | non_public_address
+            https://203.0.113.7/                          | non_public_address
+            https://0x0a.0x01.0x02.0x03/                  | non_public_address
+            https://012.1.2.3/                            | non_public_address
+            https://hooks.example.com:65536/              | invalid_url
+            https://hooks.example.com/x#                  | invalid_url
+            https://user:@hooks.example.com/              | userinfo
+            https://:pass@hooks.example.com/              | userinfo
+            https://@hooks.example.com/                   | userinfo
+            """)
+    void moreRefusalsNameTheRule(String url, String rule) {
+        assertDenied(() -> STRICT.checkUrl(url), rule);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://[64:ff9b::808:808]/", "https://[2002:808:808::]/", "https://[2002:0808:0808::1]/", "https://93.184.216.34/",
+        "https://1.1.1.1/", "https://172.32.0.0/", "https://100.128.0.0/"})
+    void publicLiteralsInEveryFamilyPass(String url) {
+        assertThatCode(() -> STRICT.checkUrl(url)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aMixedAnswerIsRefusedWhereverThePrivateAddressSits() {
+        for (String bad : new String[] {"127.0.0.1", "10.0.0.1", "169.254.169.254", "fd00::1", "::1", "::ffff:10.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::"}) {
+            assertDenied(() -> STRICT.checkAddresses("hooks.example.com", 443, ips("8.8.8.8", "1.1.1.1", bad)), "non_public_address");
+            assertDenied(() -> STRICT.checkAddresses("hooks.example.com", 443, ips(bad, "2606:4700:4700::1111")), "non_public_address");
+        }
+    }
+
+    @Test
+    void theRefusalNamesTheAddressAndItsRange() {
+        assertThatThrownBy(() -> STRICT.checkAddresses("rebind.example.com", 443, ips("8.8.8.8", "169.254.169.254")))
+                .isInstanceOf(PolicyDeniedException.class).hasMessageContaining("169.254.169.254").hasMessageContaining("link-local");
+    }
+
+    @Test
+    void allowPrivateNetworksAcceptsAMixedAnswer() {
+        OutboundPolicy privateOk = new OutboundPolicy(new OutboundSettings(false, true, List.of()));
+        assertThatCode(() -> privateOk.checkAddresses("x.example.com", 443, ips("8.8.8.8", "10.0.0.1", "169.254.169.254"))).doesNotThrowAnyException();
+        assertThatCode(() -> privateOk.checkUrl("https://2130706433/")).doesNotThrowAnyException();
+        assertThatCode(() -> privateOk.checkUrl("https://[::1]/")).doesNotThrowAnyException();
+        assertDenied(() -> privateOk.checkUrl("ftp://10.0.0.1/"), "unsupported_scheme");
+    }
+
+    @Test
+    void anAllowedHostAndPortDoesNotAllowTheBareNameOnAnotherPortAtConnectTime() {
+        OutboundPolicy p = allowing("hooks.internal:8443");
+        assertThatCode(() -> p.checkAddresses("hooks.internal", 8443, ips("10.0.0.7"))).doesNotThrowAnyException();
+        assertDenied(() -> p.checkAddresses("hooks.internal", 8444, ips("10.0.0.7")), "non_public_address");
+        assertDenied(() -> p.checkAddresses("hooks.internal", 443, ips("10.0.0.7")), "non_public_address");
+        // a public answer needs no allow-list entry on any port
+        assertThatCode(() -> p.checkAddresses("hooks.internal", 443, ips("8.8.8.8"))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anAllowedCidrIsJudgedOnTheAddressNotItsSpelling() {
+        OutboundPolicy p = allowing("10.1.0.0/16");
+        // java.net.URI cannot read a dotted-hex host, so such a URL can never be sent: refused even when allowed
+        assertDenied(() -> p.checkUrl("https://0x0a.0x01.0x02.0x03/"), "invalid_url");
+        assertThatCode(() -> p.checkUrl("https://167838211/")).doesNotThrowAnyException(); // 10.1.2.3
+        assertThatCode(() -> p.checkUrl("https://[::ffff:10.1.2.3]/")).doesNotThrowAnyException();
+        assertDenied(() -> p.checkUrl("https://167903745/"), "non_public_address"); // 10.2.0.1
+        assertDenied(() -> p.checkUrl("https://10.2.0.1/"), "non_public_address");
+        // a CIDR entry is not a name: it does not make any host name pass
+        assertDenied(() -> p.checkUrl("https://db.internal/"), "internal_hostname");
+    }
+
+    @Test
+    void anAllowedIpDoesNotAllowItsNeighbours() {
+        OutboundPolicy p = allowing("169.254.169.254");
+        assertThatCode(() -> p.checkAddresses("metadata.example.com", 80, ips("169.254.169.254"))).doesNotThrowAnyException();
+        assertDenied(() -> p.checkAddresses("metadata.example.com", 80, ips("169.254.169.253")), "non_public_address");
+        assertDenied(() -> p.checkAddresses("metadata.example.com", 80, ips("169.254.169.254", "127.0.0.1")), "non_public_address");
+    }
+
+    @Test
+    void allowListNamesAreCaseInsensitive() {
+        OutboundPolicy p = allowing("Hooks.Internal");
+        assertThatCode(() -> p.checkUrl("https://hooks.INTERNAL/")).doesNotThrowAnyException();
+        assertThatCode(() -> p.checkAddresses("HOOKS.internal", 443, ips("10.0.0.7"))).doesNotThrowAnyException();
+    }
 }

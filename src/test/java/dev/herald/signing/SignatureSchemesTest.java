@@ -291,6 +291,71 @@ class SignatureSchemesTest {
                 Map.entry("webhook-signature", "v1,3JEpAiCwLLt4Z95NN3cmRFV48WtmRV+iW2GkZFQlDUs="));
     }
 
+    // ---- the Standard Webhooks specification's own example
+
+    static final WebhookSecret SPEC_SECRET = new WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "k_0123456789ab");
+    static final String SPEC_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    static final long SPEC_T = 1614265330L;
+    static final byte[] SPEC_BODY = utf8("{\"test\": 2432232314}");
+
+    /** The example published with the Standard Webhooks specification and its reference libraries. */
+    @Test
+    void theStandardWebhooksSpecificationExampleIsReproduced() throws Exception {
+        assertThat(sign("standard-webhooks", only(SPEC_SECRET), null, SPEC_ID, SPEC_T, SPEC_BODY)).containsExactly(
+                Map.entry("webhook-id", SPEC_ID), Map.entry("webhook-timestamp", "1614265330"),
+                Map.entry("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+        assertThat(new Webhook(SPEC_SECRET.value()).sign(SPEC_ID, SPEC_T, text(SPEC_BODY))).isEqualTo("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    /** The same inputs through the other two schemes; expected values computed with Python's hmac module. */
+    @Test
+    void theOtherSchemesOnTheSpecificationInputsAreExact() {
+        assertThat(sign("sha256-hex", only(SPEC_SECRET), null, SPEC_ID, SPEC_T, SPEC_BODY))
+                .containsExactly(Map.entry("X-Webhook-Signature", "sha256=80ec8a89ce3cd22133a1066caecb4d04fea7467657c8514d717ec42c38a5c94c"));
+        assertThat(sign("timestamped", only(SPEC_SECRET), null, SPEC_ID, SPEC_T, SPEC_BODY)).containsExactly(Map.entry("X-Webhook-Signature",
+                "t=1614265330, kid=k_0123456789ab, v1=LjffXUoCjFGn8xM9ZK4eMA0sLJAPGx1J1Daa0lMPiWQ="));
+    }
+
+    @Test
+    void standardWebhooksAgreesWithTheReferenceLibrarysOwnSigner() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            WebhookSecret secret = WebhookSecret.generate();
+            String body = "{\"n\":" + i + ",\"s\":\"caf\u00e9 \u2713\"}";
+            String id = "msg_" + i;
+            long t = now() - i;
+            Map<String, String> h = sign("standard-webhooks", only(secret), null, id, t, utf8(body));
+            assertThat(h.get("webhook-signature")).isEqualTo(new Webhook(secret.value()).sign(id, t, body));
+            new Webhook(secret.value()).verify(body, asHeaders(h));
+        }
+    }
+
+    @Test
+    void duringARotationTimestampedUsesTheConfiguredHeaderName() {
+        WebhookSecret next = WebhookSecret.generate();
+        long t = now();
+        Map<String, String> h = sign("timestamped", new SignatureScheme.Keys(next, DOC_SECRET), "X-Wipe-Signature", ID, t, BODY);
+        assertThat(h).containsExactly(Map.entry("X-Wipe-Signature", expectedTimestamped(DOC_SECRET.value(), DOC_SECRET.kid(), t, BODY)));
+    }
+
+    @Test
+    void duringARotationStandardWebhooksListsTheCurrentSecretFirstAndEachVerifiesAlone() throws Exception {
+        WebhookSecret previous = WebhookSecret.generate();
+        WebhookSecret next = WebhookSecret.generate();
+        long t = now();
+        Map<String, String> h = sign("standard-webhooks", new SignatureScheme.Keys(next, previous), "X-Wipe-Signature", ID, t, BODY);
+        assertThat(h).containsOnlyKeys("webhook-id", "webhook-timestamp", "webhook-signature");
+        String[] parts = h.get("webhook-signature").split(" ");
+        assertThat(parts).hasSize(2).allMatch(p -> p.matches("v1,[A-Za-z0-9+/]{43}="));
+        assertThat(parts[0]).isEqualTo(new Webhook(next.value()).sign(ID, t, text(BODY)));
+        assertThat(parts[1]).isEqualTo(new Webhook(previous.value()).sign(ID, t, text(BODY)));
+        for (String part : parts) {
+            Map<String, String> single = new java.util.HashMap<>(h);
+            single.put("webhook-signature", part);
+            Webhook verifier = part.equals(parts[0]) ? new Webhook(next.value()) : new Webhook(previous.value());
+            assertThatCode(() -> verifier.verify(text(BODY), asHeaders(single))).doesNotThrowAnyException();
+        }
+    }
+
     // ---- secrets
 
     @Test
