@@ -2,12 +2,14 @@ package dev.herald;
 
 import dev.herald.api.ApiServer;
 import dev.herald.config.HeraldConfig;
+import dev.herald.connections.ConnectionService;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.Retention;
 import dev.herald.delivery.RetryPolicy;
 import dev.herald.metrics.Metrics;
+import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundPolicy;
@@ -54,7 +56,8 @@ public final class Herald implements AutoCloseable {
             };
             Subscriptions subscriptions = new Subscriptions();
             EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
-            WebhookChannel webhooks = new WebhookChannel(db, outbound, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
+            Authenticator authenticator = new Authenticator(outbound, clock);
+            WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
             List<Channel> channels = List.of(webhooks);
             if (mode != Mode.API_ONLY) {
                 ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
@@ -69,7 +72,8 @@ public final class Herald implements AutoCloseable {
             if (mode != Mode.WORKER_ONLY) {
                 ApiServer.Services s = new ApiServer.Services(db, new ApiKeys(db, clock),
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace()), events,
-                        new DeliveryService(db, channels, clock, wake), metrics, cfg.maxEventSizeBytes());
+                        new DeliveryService(db, channels, clock, wake), new ConnectionService(db, policy, secrets, authenticator, clock),
+                        metrics, cfg.maxEventSizeBytes());
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
             } else {
@@ -103,6 +107,7 @@ public final class Herald implements AutoCloseable {
         HeraldConfig.OutboundSettings o = cfg.outbound();
         if (o.allowHttp()) log.warn("SECURITY_OUTBOUND_ALLOW_HTTP=true: plain http:// targets are allowed");
         if (o.allowPrivateNetworks()) log.warn("SECURITY_OUTBOUND_ALLOW_PRIVATE_NETWORKS=true: private, loopback and link-local targets are allowed");
+        if (o.caFile() != null) log.warn("SECURITY_OUTBOUND_CA_FILE adds the CA certificates in {} to the trusted ones for outbound HTTPS", o.caFile());
         if (!o.allowedHosts().isEmpty()) log.warn("SECURITY_OUTBOUND_ALLOWED_HOSTS lets these through the private-address rule: {}", o.allowedHosts());
     }
 

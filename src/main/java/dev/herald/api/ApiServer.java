@@ -1,6 +1,7 @@
 package dev.herald.api;
 
 import dev.herald.Json;
+import dev.herald.connections.ConnectionService;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
@@ -27,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
-                           Metrics metrics, int maxEventBytes) {}
+                           ConnectionService connections, Metrics metrics, int maxEventBytes) {}
 
     private final Javalin app;
 
@@ -60,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
             new WebhookRoutes(s.webhooks()).register(r);
             new EventRoutes(s.events(), s.maxEventBytes()).register(r);
             new DeliveryRoutes(s.deliveries()).register(r);
+            new ConnectionRoutes(s.connections()).register(r);
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());

@@ -53,6 +53,11 @@ public final class JsonBody {
         return this;
     }
 
+    /** Where this object sits in the request, e.g. {@code connection_details.http}; empty at the top. */
+    public String prefix() {
+        return prefix;
+    }
+
     public String path(String name) {
         return prefix.isEmpty() ? name : prefix + "." + name;
     }

@@ -72,6 +72,8 @@ final class WebhookRoutes {
         ArrayNode schedule = n.putArray("retry_schedule");
         w.retrySchedule().forEach(d -> schedule.add(Durations.format(d)));
         n.put("timeout_seconds", w.timeoutSeconds());
+        if (w.authView() == null) n.putNull("auth");
+        else n.set("auth", Json.parse(w.authView()));
         ObjectNode sig = n.putObject("signature");
         sig.put("scheme", w.signatureScheme());
         sig.put("header", w.signatureHeader() != null ? w.signatureHeader() : Signers.get(w.signatureScheme()).defaultHeader());

@@ -172,7 +172,8 @@ public final class ConfigLoader {
                     return n;
                 }),
                 retention,
-                new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed));
+                new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed,
+                        get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))));
     }
 
     private static String firstNonBlank(String a, String b) {

@@ -33,9 +33,13 @@ public record HeraldConfig(
     public static final int MAX_TIMEOUT_SECONDS = 60;
 
     /** Network policy for every outbound request. */
-    public record OutboundSettings(boolean allowHttp, boolean allowPrivateNetworks, List<String> allowedHosts) {
+    public record OutboundSettings(boolean allowHttp, boolean allowPrivateNetworks, List<String> allowedHosts, Path caFile) {
         public OutboundSettings {
             allowedHosts = List.copyOf(allowedHosts);
+        }
+
+        public OutboundSettings(boolean allowHttp, boolean allowPrivateNetworks, List<String> allowedHosts) {
+            this(allowHttp, allowPrivateNetworks, allowedHosts, null);
         }
 
         public static OutboundSettings strict() {

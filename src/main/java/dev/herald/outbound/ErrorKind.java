@@ -10,6 +10,8 @@ public enum ErrorKind {
     CONNECT("connect"),
     TLS("tls"),
     TIMEOUT("timeout"),
+    /** Credentials were refused or could not be obtained (e.g. the OAuth token endpoint said invalid_client). */
+    AUTH("auth"),
     /** The connection broke mid-request or mid-response. */
     IO("io"),
     /** Herald could not build the request (for example a secret that no longer decrypts). */

@@ -20,7 +20,6 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -50,6 +49,7 @@ public final class OutboundClient implements AutoCloseable {
         ClientConnector connector = new ClientConnector();
         SslContextFactory.Client tls = new SslContextFactory.Client();
         tls.setEndpointIdentificationAlgorithm("HTTPS");
+        if (policy.settings().caFile() != null) tls.setTrustStore(TrustAnchors.withExtra(policy.settings().caFile()));
         connector.setSslContextFactory(tls);
         this.http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
@@ -74,7 +74,7 @@ public final class OutboundClient implements AutoCloseable {
     }
 
     /** Sends the request; the future fails with {@link OutboundException} (kind set) and never with anything else. */
-    public CompletableFuture<OutboundResponse> post(OutboundRequest r) {
+    public CompletableFuture<OutboundResponse> send(OutboundRequest r) {
         CompletableFuture<OutboundResponse> result = new CompletableFuture<>();
         String url = r.url().toString();
         // The URL rules depend only on the URL text and the settings, so each URL is judged once; the
@@ -101,14 +101,15 @@ public final class OutboundClient implements AutoCloseable {
             return result;
         }
         req = req
-                .method(HttpMethod.POST)
+                .method(r.method())
                 .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .body(new BytesRequestContent("application/json", r.body()));
+                .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        if (r.body() != null) req = req.body(new BytesRequestContent(r.contentType(), r.body()));
         req.headers(h -> {
             for (Map.Entry<String, String> e : r.headers().entrySet()) h.put(e.getKey(), e.getValue());
         });
-        req.send(new CappedListener(result));
+        long max = r.maxResponseBytes() > 0 ? r.maxResponseBytes() : maxResponseBytes;
+        req.send(new CappedListener(result, max, r.captureBytes() > 0 ? r.captureBytes() : CAPTURE_BYTES));
         return result;
     }
 
@@ -116,24 +117,28 @@ public final class OutboundClient implements AutoCloseable {
     private final class CappedListener implements Response.Listener {
         private final CompletableFuture<OutboundResponse> result;
         private final ByteArrayOutputStream captured = new ByteArrayOutputStream(256);
+        private final long max;
+        private final int capture;
         private long total;
         private boolean cutOff;
 
-        CappedListener(CompletableFuture<OutboundResponse> result) {
+        CappedListener(CompletableFuture<OutboundResponse> result, long max, int capture) {
             this.result = result;
+            this.max = max;
+            this.capture = capture;
         }
 
         @Override
         public void onContent(Response response, ByteBuffer content) {
             int n = content.remaining();
-            int room = CAPTURE_BYTES - captured.size();
+            int room = capture - captured.size();
             if (room > 0) {
                 byte[] chunk = new byte[Math.min(room, n)];
                 content.get(chunk);
                 captured.writeBytes(chunk);
             }
             total += n;
-            if (total > maxResponseBytes && !cutOff) {
+            if (total > max && !cutOff) {
                 cutOff = true;
                 response.abort(new ResponseTooLarge());
             }
@@ -145,7 +150,7 @@ public final class OutboundClient implements AutoCloseable {
             boolean haveStatus = resp != null && resp.getStatus() > 0;
             if (r.isSucceeded() || (cutOff && haveStatus)) {
                 result.complete(new OutboundResponse(resp.getStatus(), resp.getHeaders().get(HttpHeader.RETRY_AFTER),
-                        captured.toByteArray(), total > CAPTURE_BYTES));
+                        captured.toByteArray(), total > capture, cutOff));
                 return;
             }
             result.completeExceptionally(classify(r.getFailure()));

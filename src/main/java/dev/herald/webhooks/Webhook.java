@@ -26,7 +26,9 @@ public record Webhook(
         Long previousSecretUntil,
         int consecutiveFailures,
         long createdAt,
-        long updatedAt) {
+        long updatedAt,
+        String authSealed,
+        String authView) {
 
     public static final List<Duration> DEFAULT_SCHEDULE = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5),
             Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2));
@@ -35,6 +37,11 @@ public record Webhook(
     /** Attempts in total: the first, then one per schedule entry. */
     public int maxAttempts() {
         return retrySchedule.size() + 1;
+    }
+
+    /** The context the webhook's auth settings are sealed with. */
+    public static String authContext(String webhookId) {
+        return "webhook-auth:" + webhookId;
     }
 
     /** The context a secret of this webhook is sealed with. */

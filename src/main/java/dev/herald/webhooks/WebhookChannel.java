@@ -7,8 +7,10 @@ import dev.herald.delivery.Claim;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.Message;
 import dev.herald.metrics.Metrics;
+import dev.herald.connections.AuthJson;
+import dev.herald.outbound.Auth;
+import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.ErrorKind;
-import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundException;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.outbound.PolicyDeniedException;
@@ -47,7 +49,7 @@ public final class WebhookChannel implements Channel {
     public static final String NAME = "webhook";
 
     private final Database db;
-    private final OutboundClient outbound;
+    private final Authenticator authenticator;
     private final SecretBox secrets;
     private final EventService events;
     private final Subscriptions subscriptions;
@@ -56,12 +58,13 @@ public final class WebhookChannel implements Channel {
     private final int disableAfter;
     private final Map<String, Webhook> targets = new ConcurrentHashMap<>();
     private final Map<String, WebhookSecret> opened = new ConcurrentHashMap<>();
+    private final Map<String, Auth> openedAuth = new ConcurrentHashMap<>();
 
-    public WebhookChannel(Database db, OutboundClient outbound, SecretBox secrets, EventService events, Subscriptions subscriptions,
+    public WebhookChannel(Database db, Authenticator authenticator, SecretBox secrets, EventService events, Subscriptions subscriptions,
                           Clock clock, Metrics metrics, int disableAfter) {
         this.db = db;
         this.subscriptions = subscriptions;
-        this.outbound = outbound;
+        this.authenticator = authenticator;
         this.secrets = secrets;
         this.events = events;
         this.clock = clock;
@@ -98,7 +101,13 @@ public final class WebhookChannel implements Channel {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, e.getMessage(), 0, false));
         }
-        return outbound.post(request).handle((resp, err) -> {
+        Auth auth;
+        try {
+            auth = auth(w);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, "auth settings cannot be read: " + e.getMessage(), 0, false));
+        }
+        return authenticator.send(request, auth).handle((resp, err) -> {
             long ms = (System.nanoTime() - start) / 1_000_000;
             if (err != null) {
                 Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -109,11 +118,12 @@ public final class WebhookChannel implements Channel {
                 return failure(kind, c.getMessage(), ms, false);
             }
             String body = new String(resp.captured(), StandardCharsets.UTF_8);
+            String cut = resp.tooLarge() ? "response body larger than the maximum response size; the rest was not read" : null;
             if (resp.isSuccess()) {
-                return new AttemptOutcome(true, resp.status(), null, null, body, resp.truncated(), ms, null, false, null);
+                return new AttemptOutcome(true, resp.status(), null, cut, body, resp.truncated(), ms, null, false, null);
             }
             int s = resp.status();
-            String message2 = s >= 300 && s < 400 ? "redirect not followed" : null;
+            String message2 = s >= 300 && s < 400 ? "redirect not followed" : cut;
             Duration retryAfter = (s == 429 || s == 503) ? RetryAfter.parse(resp.retryAfter(), clock) : null;
             boolean gone = s == 410;
             return new AttemptOutcome(false, s, ErrorKind.HTTP_STATUS.code(), gone ? "410 Gone: receiver asked to stop" : message2, body,
@@ -137,7 +147,12 @@ public final class WebhookChannel implements Channel {
         headers.put("X-Webhook-Event", m.type());
         headers.put("X-Webhook-Delivery", claim.id());
         headers.putAll(scheme.sign(new SignatureScheme.Input(claim.id(), now / 1000, m.body(), new SignatureScheme.Keys(current, previous), header)));
-        return new OutboundRequest(URI.create(w.url()), headers, m.body(), Duration.ofSeconds(w.timeoutSeconds()));
+        return OutboundRequest.postJson(URI.create(w.url()), headers, m.body(), Duration.ofSeconds(w.timeoutSeconds()));
+    }
+
+    private Auth auth(Webhook w) {
+        if (w.authSealed() == null) return null;
+        return openedAuth.computeIfAbsent(w.authSealed(), s -> AuthJson.parse(Json.parse(secrets.open(s, Webhook.authContext(w.id())))));
     }
 
     private WebhookSecret open(String webhookId, String sealed, String kid) {

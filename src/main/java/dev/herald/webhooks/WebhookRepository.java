@@ -18,14 +18,14 @@ import tools.jackson.databind.JsonNode;
 public final class WebhookRepository {
     private static final String COLUMNS = "id, project_id, url, events, description, headers, enabled, disabled_reason, disabled_at, "
             + "retry_schedule, timeout_seconds, signature_scheme, signature_header, secret_enc, secret_kid, prev_secret_enc, "
-            + "prev_secret_kid, prev_secret_until, consecutive_failures, created_at, updated_at";
+            + "prev_secret_kid, prev_secret_until, consecutive_failures, created_at, updated_at, auth_enc, auth_view";
 
     private WebhookRepository() {}
 
     public static void insert(Handle h, Webhook w) {
         h.createUpdate("INSERT INTO webhooks (" + COLUMNS + ") VALUES (:id, :project_id, :url, :events, :description, :headers, :enabled, "
                         + ":disabled_reason, :disabled_at, :retry_schedule, :timeout_seconds, :signature_scheme, :signature_header, :secret_enc, "
-                        + ":secret_kid, :prev_secret_enc, :prev_secret_kid, :prev_secret_until, :consecutive_failures, :created_at, :updated_at)")
+                        + ":secret_kid, :prev_secret_enc, :prev_secret_kid, :prev_secret_until, :consecutive_failures, :created_at, :updated_at, :auth_enc, :auth_view)")
                 .bindMap(params(w))
                 .execute();
     }
@@ -35,7 +35,8 @@ public final class WebhookRepository {
                         + "disabled_reason = :disabled_reason, disabled_at = :disabled_at, retry_schedule = :retry_schedule, "
                         + "timeout_seconds = :timeout_seconds, signature_scheme = :signature_scheme, signature_header = :signature_header, "
                         + "secret_enc = :secret_enc, secret_kid = :secret_kid, prev_secret_enc = :prev_secret_enc, prev_secret_kid = :prev_secret_kid, "
-                        + "prev_secret_until = :prev_secret_until, consecutive_failures = :consecutive_failures, updated_at = :updated_at "
+                        + "prev_secret_until = :prev_secret_until, consecutive_failures = :consecutive_failures, updated_at = :updated_at, "
+                        + "auth_enc = :auth_enc, auth_view = :auth_view "
                         + "WHERE id = :id AND project_id = :project_id AND deleted_at IS NULL")
                 .bindMap(params(w))
                 .execute();
@@ -132,6 +133,8 @@ public final class WebhookRepository {
         m.put("consecutive_failures", w.consecutiveFailures());
         m.put("created_at", w.createdAt());
         m.put("updated_at", w.updatedAt());
+        m.put("auth_enc", w.authSealed());
+        m.put("auth_view", w.authView());
         return m;
     }
 
@@ -146,7 +149,7 @@ public final class WebhookRepository {
                 nullableLong(rs, "disabled_at"), List.copyOf(schedule), rs.getInt("timeout_seconds"), rs.getString("signature_scheme"),
                 rs.getString("signature_header"), rs.getString("secret_enc"), rs.getString("secret_kid"), rs.getString("prev_secret_enc"),
                 rs.getString("prev_secret_kid"), nullableLong(rs, "prev_secret_until"), rs.getInt("consecutive_failures"),
-                rs.getLong("created_at"), rs.getLong("updated_at"));
+                rs.getLong("created_at"), rs.getLong("updated_at"), rs.getString("auth_enc"), rs.getString("auth_view"));
     }
 
     static Long nullableLong(ResultSet rs, String col) throws SQLException {

@@ -1,7 +1,11 @@
 package dev.herald.webhooks;
 
 import dev.herald.Ids;
+import dev.herald.Json;
 import dev.herald.api.ApiException;
+import dev.herald.connections.AuthJson;
+import dev.herald.outbound.Auth;
+import dev.herald.api.HeaderInput;
 import dev.herald.api.JsonBody;
 import dev.herald.config.Durations;
 import dev.herald.delivery.DeliveryRepository;
@@ -20,13 +24,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Creates, changes, rotates and deletes webhook subscriptions; every field is validated here. */
 public final class WebhookService {
-    public static final Set<String> FIELDS = Set.of("url", "events", "description", "headers", "enabled", "retry_schedule", "timeout_seconds", "signature");
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
-    /** Headers Herald sets itself, or that only the transport may set. Custom headers cannot use them. */
+    public static final Set<String> FIELDS = Set.of("url", "events", "description", "headers", "enabled", "retry_schedule", "timeout_seconds", "signature", "auth");
+        /** Headers Herald sets itself, or that only the transport may set. Custom headers cannot use them. */
     private static final Set<String> RESERVED = Set.of("content-type", "content-length", "host", "user-agent", "transfer-encoding",
             "connection", "keep-alive", "te", "upgrade", "expect", "trailer", "proxy-connection", "authorization", "proxy-authorization",
             "x-webhook-event", "x-webhook-delivery", "x-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature");
@@ -70,11 +73,13 @@ public final class WebhookService {
         List<String> events = events(in.strings("events"), true);
         String[] sig = signature(in);
         Map<String, String> headers = headers(in.stringMap("headers"), sig[1]);
+        String[] auth = auth(in, id, null, sig[1], headers);
         WebhookSecret secret = WebhookSecret.generate();
         Boolean enabled = in.bool("enabled");
         Webhook w = new Webhook(id, projectId, url, events, description(in), headers, enabled == null || enabled, null, null,
                 schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE), timeout(in, Webhook.DEFAULT_TIMEOUT_SECONDS),
-                sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now);
+                sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now,
+                auth[0], auth[1]);
         db.writer().execute(h -> {
             WebhookRepository.insert(h, w);
             subscriptions.invalidate(projectId);
@@ -100,6 +105,7 @@ public final class WebhookService {
         String description = in.has("description") ? description(in) : old.description();
         List<Duration> schedule = in.has("retry_schedule") ? schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE) : old.retrySchedule();
         int timeout = in.has("timeout_seconds") ? timeout(in, old.timeoutSeconds()) : old.timeoutSeconds();
+        String[] auth = in.has("auth") ? auth(in, old.id(), openAuth(old), header, headers) : new String[] {old.authSealed(), old.authView()};
         Boolean enabledIn = in.bool("enabled");
         boolean enabled = enabledIn == null ? old.enabled() : enabledIn;
         long now = clock.millis();
@@ -108,7 +114,7 @@ public final class WebhookService {
         Webhook w = new Webhook(old.id(), projectId, url, events, description, headers, enabled,
                 enabled ? null : (disabled ? "disabled by user" : old.disabledReason()), enabled ? null : (disabled ? Long.valueOf(now) : old.disabledAt()),
                 schedule, timeout, scheme, header, old.secretSealed(), old.secretKid(), old.previousSecretSealed(), old.previousSecretKid(),
-                old.previousSecretUntil(), reenabled ? 0 : old.consecutiveFailures(), old.createdAt(), now);
+                old.previousSecretUntil(), reenabled ? 0 : old.consecutiveFailures(), old.createdAt(), now, auth[0], auth[1]);
         db.writer().execute(h -> {
             WebhookRepository.update(h, w);
             subscriptions.invalidate(projectId);
@@ -144,7 +150,8 @@ public final class WebhookService {
                 old.disabledReason(), old.disabledAt(), old.retrySchedule(), old.timeoutSeconds(), old.signatureScheme(), old.signatureHeader(),
                 secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(),
                 keepPrevious ? old.secretSealed() : null, keepPrevious ? old.secretKid() : null,
-                keepPrevious ? Long.valueOf(now + grace.toMillis()) : null, old.consecutiveFailures(), old.createdAt(), now);
+                keepPrevious ? Long.valueOf(now + grace.toMillis()) : null, old.consecutiveFailures(), old.createdAt(), now,
+                old.authSealed(), old.authView());
         db.writer().execute(h -> {
             WebhookRepository.update(h, w);
             return null;
@@ -163,6 +170,29 @@ public final class WebhookService {
             return true;
         });
         if (!deleted) throw ApiException.notFound("webhook");
+    }
+
+    /**
+     * The {@code auth} field as {sealed, redacted view}, both null when absent or null. Secrets omitted in a
+     * change are kept from {@code previous} when the method stays the same.
+     */
+    private String[] auth(JsonBody in, String webhookId, Auth previous, String signatureHeader, Map<String, String> customHeaders) {
+        JsonBody a = in.object("auth", Set.copyOf(Auth.METHODS));
+        if (a == null) return new String[] {null, null};
+        Auth auth = AuthJson.read(a, previous, true, policy, lower -> {
+            if (customHeaders.keySet().stream().anyMatch(h -> h.equalsIgnoreCase(lower))) return "is also set in 'headers'";
+            if (lower.equals("authorization")) return null;
+            if (RESERVED.contains(lower) || (signatureHeader != null && lower.equalsIgnoreCase(signatureHeader))) return "is set by Herald";
+            return null;
+        });
+        ObjectNode view = Json.object();
+        AuthJson.putView(view, auth);
+        return new String[] {secrets.seal(AuthJson.write(auth).toString(), Webhook.authContext(webhookId)), view.toString()};
+    }
+
+    /** The webhook's auth settings in clear, or null. */
+    Auth openAuth(Webhook w) {
+        return w.authSealed() == null ? null : AuthJson.parse(Json.parse(secrets.open(w.authSealed(), Webhook.authContext(w.id()))));
     }
 
     private String url(String url) {
@@ -231,7 +261,7 @@ public final class WebhookService {
             if (!scheme.headerConfigurable()) {
                 throw ApiException.invalid("signature.header", "the " + name + " scheme uses fixed headers; 'signature.header' cannot be set");
             }
-            if (!TOKEN.matcher(header).matches()) throw ApiException.invalid("signature.header", "'signature.header' must be a valid header name");
+            if (!HeaderInput.TOKEN.matcher(header).matches()) throw ApiException.invalid("signature.header", "'signature.header' must be a valid header name");
             String lower = header.toLowerCase(Locale.ROOT);
             if (RESERVED.contains(lower) && !lower.equals("x-webhook-signature")) {
                 throw ApiException.invalid("signature.header", "'" + header + "' is a header Herald sets itself");
@@ -241,29 +271,11 @@ public final class WebhookService {
     }
 
     private static Map<String, String> headers(Map<String, String> in, String signatureHeader) {
-        if (in == null) return Map.of();
-        if (in.size() > 50) throw ApiException.invalid("headers", "'headers' may have at most 50 entries");
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : in.entrySet()) {
-            String name = e.getKey();
-            String field = "headers." + name;
-            if (!TOKEN.matcher(name).matches()) throw ApiException.invalid(field, "'" + name + "' is not a valid header name");
-            String lower = name.toLowerCase(Locale.ROOT);
+        return HeaderInput.check(in, "headers", 50, lower -> {
             if (RESERVED.contains(lower) || (signatureHeader != null && lower.equals(signatureHeader.toLowerCase(Locale.ROOT)))) {
-                throw ApiException.invalid(field, "'" + name + "' is set by Herald and cannot be overridden"
-                        + (lower.contains("authorization") ? " (use the auth settings for credentials)" : ""));
+                return "is set by Herald" + (lower.contains("authorization") ? " (use 'auth' for credentials)" : "");
             }
-            String v = e.getValue();
-            if (v.length() > 4096) throw ApiException.invalid(field, "header value must be at most 4096 characters");
-            for (int i = 0; i < v.length(); i++) {
-                char c = v.charAt(i);
-                if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
-                    throw ApiException.invalid(field, "header value contains a control character (CR, LF or NUL)");
-                }
-                if (c > 0x7e) throw ApiException.invalid(field, "header value must be printable ASCII");
-            }
-            out.put(name, v);
-        }
-        return out;
+            return null;
+        });
     }
 }

@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  */
 public final class Receiver implements AutoCloseable {
     /** One received request: path, headers (lower-case names) and the raw body. */
-    public record Request(String path, Map<String, String> headers, byte[] body, long receivedAtNanos) {
+    public record Request(String path, Map<String, String> headers, byte[] body, long receivedAtNanos, String method, String query) {
         public String header(String name) {
             return headers.get(name.toLowerCase(java.util.Locale.ROOT));
         }
@@ -61,10 +61,31 @@ public final class Receiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Function<Request, Reply>> handlers = new ConcurrentHashMap<>();
+    private final Map<String, RawHandler> raw = new ConcurrentHashMap<>();
+    private final String scheme;
+
+    /** Writes the whole answer itself (streaming, broken responses). */
+    @FunctionalInterface
+    public interface RawHandler {
+        void handle(HttpExchange ex) throws IOException;
+    }
 
     public Receiver() {
+        this(null);
+    }
+
+    /** An HTTPS receiver when {@code tls} is given (see {@link TestCerts}). */
+    public Receiver(javax.net.ssl.SSLContext tls) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+            if (tls == null) {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+                scheme = "http";
+            } else {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                server = https;
+                scheme = "https";
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -79,7 +100,13 @@ public final class Receiver implements AutoCloseable {
 
     /** {@code http://127.0.0.1:<port><path>} */
     public String url(String path) {
-        return "http://127.0.0.1:" + port() + path;
+        return scheme + "://127.0.0.1:" + port() + path;
+    }
+
+    /** The request is recorded (without its body) and {@code handler} writes the answer. */
+    public Receiver onRaw(String path, RawHandler handler) {
+        raw.put(path, handler);
+        return this;
     }
 
     public Receiver on(String path, Function<Request, Reply> handler) {
@@ -118,13 +145,25 @@ public final class Receiver implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        RawHandler rh = raw.get(ex.getRequestURI().getPath());
+        if (rh != null) {
+            Map<String, String> headers = new TreeMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+            requests.add(new Request(ex.getRequestURI().getPath(), headers, new byte[0], System.nanoTime(), ex.getRequestMethod(), ex.getRequestURI().getRawQuery()));
+            try {
+                rh.handle(ex);
+            } finally {
+                ex.close();
+            }
+            return;
+        }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
             body = in.readAllBytes();
         }
         Map<String, String> headers = new TreeMap<>();
         ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
-        Request req = new Request(ex.getRequestURI().getPath(), headers, body, System.nanoTime());
+        Request req = new Request(ex.getRequestURI().getPath(), headers, body, System.nanoTime(), ex.getRequestMethod(), ex.getRequestURI().getRawQuery());
         requests.add(req);
         Function<Request, Reply> h = handlers.get(req.path());
         Reply reply = h == null ? Reply.ok() : h.apply(req);
