@@ -67,6 +67,12 @@ public final class OutboundClient implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the outbound HTTP client", e);
         }
+        // A 401/407 is an answer to record (or, with OAuth, to refresh the token on), not a challenge for
+        // the client to handle: Jetty's handlers would turn a 401 without WWW-Authenticate into a protocol
+        // error. Redirects are never followed, so that handler goes too.
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.RedirectProtocolHandler.NAME);
     }
 
     public OutboundPolicy policy() {

@@ -69,6 +69,22 @@ class EgressLimitsTest {
         }
     }
 
+    /** Regression: the HTTP client's own auth handling turned a 401 without WWW-Authenticate into an I/O error. */
+    @Test
+    void a401Or407WithoutAChallengeIsRecordedAsTheStatusItIs() {
+        try (Receiver receiver = new Receiver(); TestHerald herald = TestHerald.start(strict(), resolver())) {
+            receiver.on("/401", Receiver.Reply.status(401));
+            receiver.on("/407", Receiver.Reply.status(407));
+            for (String path : List.of("/401", "/407")) {
+                Api api = herald.newProject("p" + path.substring(1));
+                subscribe(api, "http://hooks.corp.example:" + receiver.port() + path);
+                JsonNode a = Deliveries.publishAndAwait(api, "a.b").at("/attempts/0");
+                assertThat(a.get("error_kind").asString()).isEqualTo("http_status");
+                assertThat(a.get("status_code").asInt()).isEqualTo(Integer.parseInt(path.substring(1)));
+            }
+        }
+    }
+
     @Test
     void anOversizedAnswerIsCutOffAtTheMaximumResponseSize() throws Exception {
         long[] written = {0};
