@@ -39,6 +39,7 @@ public final class Herald implements AutoCloseable {
     private final ApiServer api;
     private final Dispatcher dispatcher;
     private final Database db;
+    private final ConnectionService connections;
 
     private Herald(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
         logRelaxedPolicy(cfg);
@@ -57,6 +58,7 @@ public final class Herald implements AutoCloseable {
             Subscriptions subscriptions = new Subscriptions();
             EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
             Authenticator authenticator = new Authenticator(outbound, clock);
+            this.connections = new ConnectionService(db, policy, secrets, authenticator, clock);
             WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
             List<Channel> channels = List.of(webhooks);
             if (mode != Mode.API_ONLY) {
@@ -72,7 +74,7 @@ public final class Herald implements AutoCloseable {
             if (mode != Mode.WORKER_ONLY) {
                 ApiServer.Services s = new ApiServer.Services(db, new ApiKeys(db, clock),
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace()), events,
-                        new DeliveryService(db, channels, clock, wake), new ConnectionService(db, policy, secrets, authenticator, clock),
+                        new DeliveryService(db, channels, clock, wake), connections,
                         metrics, cfg.maxEventSizeBytes());
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
@@ -97,6 +99,11 @@ public final class Herald implements AutoCloseable {
 
     public int port() {
         return api == null ? -1 : api.port();
+    }
+
+    /** Named connections (their details in clear are for Herald's own use). */
+    public ConnectionService connections() {
+        return connections;
     }
 
     public Database database() {
