@@ -256,7 +256,11 @@ public final class ConnectionService {
 
     /** True when {@code method path} matches a route: exact, or a prefix for a route ending in {@code *}. */
     static boolean allowed(List<String> routes, String method, String path) {
-        if (!path.startsWith("/") || path.contains("..") || path.contains("#") || path.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7f)) return false;
+        String lower = path.toLowerCase(java.util.Locale.ROOT);
+        if (!path.startsWith("/") || path.contains("..") || path.contains("#") || path.contains("?") || lower.contains("%2e") || lower.contains("%2f")
+                || lower.contains("%5c") || path.contains("\\") || path.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7f)) {
+            return false;
+        }
         for (String r : routes) {
             int sp = r.indexOf(' ');
             if (!r.substring(0, sp).equals(method)) continue;

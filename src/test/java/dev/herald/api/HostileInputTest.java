@@ -22,6 +22,7 @@ class HostileInputTest {
         herald = TestHerald.start();
         api = herald.newProject("hostile");
         webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
+        api.post("/api/v1/connections", "{\"name\":\"h\",\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"allowed_routes\":[\"POST /*\"]}}}");
     }
 
     @AfterAll
@@ -38,14 +39,20 @@ class HostileInputTest {
             "{\"url\":\"https://h.example.com/" + "a".repeat(5000) + "\",\"events\":[\"*\"]}", "{\"type\":\"\",\"data\":{}}",
             "{\"type\":null,\"data\":null}", "{\"type\":\"" + "a".repeat(300) + "\",\"data\":{}}", "{\"type\":\"a.b\",\"data\":\"str\"}",
             "{\"name\":\"\",\"role\":\"\"}", "{\"delivery_id\":\"x\"}", "{\"webhook_id\":1}", "{\"webhook_id\":\"" + "0".repeat(36) + "\",\"since\":\"yesterday\"}",
-            "{\"grace_period\":\"-1s\"}", "{\"grace_period\":5}", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+            "{\"grace_period\":\"-1s\"}", "{\"grace_period\":5}", "{\"auth\":{\"bearer_token\":null}}", "{\"auth\":{\"basic_auth\":[]}}",
+            "{\"auth\":{\"oauth_client_credentials\":{\"scopes\":[1]}}}", "{\"auth\":{\"static_headers\":{\"headers\":null}}}",
+            "{\"connection_details\":null}", "{\"connection_details\":{\"http\":[]}}", "{\"connection_details\":{\"slack\":{\"bot_token\":1}}}",
+            "{\"connection_details\":{\"email_webhook\":{\"base_url\":\"https://a.example.com\",\"basic_auth\":{\"username\":\"\\u0000\"}}}}",
+            "{\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\",\"max_response_size_bytes\":1e30}}}",
+            "{\"name\":\"" + "n".repeat(300) + "\"}", "{\"method\":\"BREW\",\"path\":\"x\"}", "{\"path\":\"/%2e%2e/admin\"}", "{\"body\":" + "[".repeat(3000) + "]".repeat(3000) + "}", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
 
     @Test
     void noBodyOnAnyRouteCausesA5xx() {
         String[][] routes = {
             {"POST", "/api/v1/webhooks"}, {"PATCH", "/api/v1/webhooks/" + webhookId}, {"POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret"},
             {"POST", "/api/v1/events"}, {"POST", "/api/v1/api-keys"}, {"POST", "/api/v1/dead-letters/replay"},
-            {"POST", "/api/v1/deliveries/" + webhookId + "/retry"},
+            {"POST", "/api/v1/deliveries/" + webhookId + "/retry"}, {"POST", "/api/v1/connections"}, {"PATCH", "/api/v1/connections/h"},
+            {"POST", "/api/v1/connections/h/test"},
         };
         List<String> failures = new ArrayList<>();
         for (String[] r : routes) {
@@ -63,7 +70,8 @@ class HostileInputTest {
     void noQueryParameterCausesA5xx() {
         String[] queries = {"/api/v1/deliveries?limit=abc", "/api/v1/deliveries?limit=0", "/api/v1/deliveries?limit=100000",
             "/api/v1/deliveries?cursor=zzz", "/api/v1/deliveries?status=%00", "/api/v1/deliveries?event_id=%27%20OR%201%3D1",
-            "/api/v1/dead-letters?since=tomorrow", "/api/v1/dead-letters?since=", "/api/v1/webhooks/%2e%2e", "/api/v1/deliveries/%00"};
+            "/api/v1/dead-letters?since=tomorrow", "/api/v1/dead-letters?since=", "/api/v1/webhooks/%2e%2e", "/api/v1/deliveries/%00",
+            "/api/v1/connections/%2e%2e", "/api/v1/connections/A%20B", "/api/v1/connections/" + "x".repeat(500)};
         for (String q : queries) {
             Api.Res res = api.get(q);
             assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);
