@@ -3,6 +3,10 @@ package dev.herald;
 import dev.herald.api.ApiServer;
 import dev.herald.config.HeraldConfig;
 import dev.herald.connections.ConnectionService;
+import dev.herald.connections.SlackChannel;
+import dev.herald.customeremail.CustomerEmailChannel;
+import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
@@ -60,7 +64,10 @@ public final class Herald implements AutoCloseable {
             Authenticator authenticator = new Authenticator(outbound, clock);
             this.connections = new ConnectionService(db, policy, secrets, authenticator, clock);
             WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
-            List<Channel> channels = List.of(webhooks);
+            ApiKeys keys = new ApiKeys(db, clock);
+            CustomerEmailService customerEmails = new CustomerEmailService(db, connections, keys, clock, cfg.publicUrl(), wake);
+            List<Channel> channels = List.of(webhooks, new CustomerEmailChannel(db, authenticator, connections, clock),
+                    new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults));
             if (mode != Mode.API_ONLY) {
                 ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
@@ -72,10 +79,10 @@ public final class Herald implements AutoCloseable {
             }
             this.dispatcher = ref[0];
             if (mode != Mode.WORKER_ONLY) {
-                ApiServer.Services s = new ApiServer.Services(db, new ApiKeys(db, clock),
+                ApiServer.Services s = new ApiServer.Services(db, keys,
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace()), events,
-                        new DeliveryService(db, channels, clock, wake), connections,
-                        metrics, cfg.maxEventSizeBytes());
+                        new DeliveryService(db, channels, clock, wake), connections, customerEmails,
+                        new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")), metrics, cfg.maxEventSizeBytes());
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
             } else {

@@ -2,6 +2,9 @@ package dev.herald.api;
 
 import dev.herald.Json;
 import dev.herald.connections.ConnectionService;
+import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.ui.ReviewPages;
+import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
@@ -28,7 +31,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
-                           ConnectionService connections, Metrics metrics, int maxEventBytes) {}
+                           ConnectionService connections, CustomerEmailService customerEmails, ReviewSessions reviewSessions,
+                           Metrics metrics, int maxEventBytes) {}
 
     private final Javalin app;
 
@@ -62,6 +66,8 @@ public final class ApiServer implements AutoCloseable {
             new EventRoutes(s.events(), s.maxEventBytes()).register(r);
             new DeliveryRoutes(s.deliveries()).register(r);
             new ConnectionRoutes(s.connections()).register(r);
+            new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
+            new ReviewPages(s.customerEmails(), s.reviewSessions()).register(r);
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());

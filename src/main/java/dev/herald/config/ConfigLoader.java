@@ -173,7 +173,21 @@ public final class ConfigLoader {
                 }),
                 retention,
                 new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed,
-                        get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))));
+                        get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))),
+                get(Settings.PUBLIC_URL, ConfigLoader::publicUrl));
+    }
+
+    private static String publicUrl(String v) {
+        java.net.URI u;
+        try {
+            u = new java.net.URI(v);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getReason());
+        }
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("must be an http or https URL such as https://herald.example.com, got " + v);
+        }
+        return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
     }
 
     private static String firstNonBlank(String a, String b) {

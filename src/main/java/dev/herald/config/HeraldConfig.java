@@ -27,7 +27,8 @@ public record HeraldConfig(
         Duration secretRotationGrace,
         long maxResponseSizeBytes,
         Duration retention,
-        OutboundSettings outbound) {
+        OutboundSettings outbound,
+        String publicUrl) {
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;

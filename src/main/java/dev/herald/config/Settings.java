@@ -58,10 +58,12 @@ public final class Settings {
             "Comma-separated host names, host:port pairs, IP addresses or CIDR ranges that may be reached even when non-public. Logged at startup when set.", false);
     public static final Setting OUTBOUND_CA_FILE = new Setting("SECURITY_OUTBOUND_CA_FILE", null, "",
             "PEM file of extra CA certificates trusted for outbound HTTPS (internal targets with a private CA). Added to the system trust store, never replacing it. Logged at startup when set.", false);
+    public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "http://localhost:8080",
+            "The URL people use to reach this Herald (scheme, host, port, optional path prefix). Links to the review page in Slack notices start with it; an https URL also marks the review session cookie Secure.", false);
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
-            OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE);
+            OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL);
 }

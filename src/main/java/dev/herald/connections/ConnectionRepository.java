@@ -39,6 +39,10 @@ final class ConnectionRepository {
                 .bind("p", projectId).bind("n", name).map(ConnectionRepository::map).findOne();
     }
 
+    static Optional<Connection> findById(Handle h, String id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM connections WHERE id = :id").bind("id", id).map(ConnectionRepository::map).findOne();
+    }
+
     static List<Connection> list(Handle h, String projectId) {
         return h.createQuery("SELECT " + COLUMNS + " FROM connections WHERE project_id = :p ORDER BY name")
                 .bind("p", projectId).map(ConnectionRepository::map).list();

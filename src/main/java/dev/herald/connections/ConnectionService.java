@@ -66,6 +66,29 @@ public final class ConnectionService {
         return new Opened(c, details(c));
     }
 
+    /** A connection by id in any project, in clear, for a delivery channel; empty once deleted. */
+    public java.util.Optional<Opened> openById(org.jdbi.v3.core.Handle h, String id) {
+        return ConnectionRepository.findById(h, id).map(c -> new Opened(c, details(c)));
+    }
+
+    /** Whether a connection with this id still exists (for delivery target states). */
+    public boolean exists(org.jdbi.v3.core.Handle h, String id) {
+        return h.createQuery("SELECT 1 FROM connections WHERE id = :id").bind("id", id).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /** A connection by name or id within a project, in clear; empty when there is none. */
+    public java.util.Optional<Opened> find(String projectId, String nameOrId) {
+        java.util.Optional<Connection> c = db.read(h -> Ids.isUuid(nameOrId)
+                ? ConnectionRepository.findById(h, nameOrId).filter(x -> x.projectId().equals(projectId))
+                : ConnectionNames.isValid(nameOrId) ? ConnectionRepository.find(h, projectId, nameOrId) : java.util.Optional.<Connection>empty());
+        return c.map(x -> new Opened(x, details(x)));
+    }
+
+    /** The project's connection of this name, read in the caller's transaction. */
+    public java.util.Optional<Opened> find(org.jdbi.v3.core.Handle h, String projectId, String name) {
+        return ConnectionRepository.find(h, projectId, name).map(c -> new Opened(c, details(c)));
+    }
+
     private ConnectionDetails details(Connection c) {
         return ConnectionJson.parse(Json.parse(secrets.open(c.detailsSealed(), Connection.context(c.id()))));
     }

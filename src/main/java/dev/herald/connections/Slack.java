@@ -22,10 +22,24 @@ public final class Slack {
 
     /** The request that posts {@code text}; {@code channel} may be null for an incoming webhook (its channel is fixed). */
     public static OutboundRequest request(ConnectionDetails.Slack s, String channel, String text) {
+        return request(s, body(channel, text));
+    }
+
+    /** The JSON Slack takes: {@code {"channel", "text"}}. */
+    public static byte[] body(String channel, String text) {
         ObjectNode body = Json.object();
         if (channel != null) body.put("channel", channel);
         body.put("text", text);
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Escapes text for Slack's mrkdwn (&, < and >). */
+    public static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The request that posts a prepared body. */
+    public static OutboundRequest request(ConnectionDetails.Slack s, byte[] bytes) {
         if (s.webhookUrl() != null) return OutboundRequest.postJson(URI.create(s.webhookUrl()), Map.of(), bytes, TIMEOUT);
         return new OutboundRequest("POST", URI.create(ConnectionDetails.Slack.POST_MESSAGE_URL), Map.of("Authorization", "Bearer " + s.botToken()),
                 bytes, "application/json; charset=utf-8", TIMEOUT, 0, OutboundClient.CAPTURE_BYTES);

@@ -98,10 +98,10 @@ public final class DeliveryService {
             throw ApiException.conflict("delivery is " + status + "; only dead, succeeded or cancelled deliveries can be retried");
         }
         String channel = current.get("channel").asString();
-        String target = current.get("webhook_id").asString();
+        String target = current.get("target_id").asString();
         db.writer().execute(h -> {
             Channel.TargetState state = state(h, channel, target);
-            if (state == Channel.TargetState.GONE) throw ApiException.conflict("the webhook of this delivery was deleted");
+            if (state == Channel.TargetState.GONE) throw ApiException.conflict("the target of this delivery (its webhook or connection) was deleted");
             DeliveryRepository.requeue(h, List.of(id), state == Channel.TargetState.ACTIVE ? "pending" : "paused", clock.millis());
             return null;
         });
@@ -150,7 +150,9 @@ public final class DeliveryService {
         n.put("event_id", rs.getString("message_id"));
         n.put("event_type", rs.getString("type"));
         n.put("channel", rs.getString("channel"));
-        n.put("webhook_id", rs.getString("target_id"));
+        String channel = rs.getString("channel");
+        n.put("target_id", rs.getString("target_id"));
+        n.put("webhook_id", channel.equals("webhook") ? rs.getString("target_id") : null);
         n.put("status", rs.getString("status"));
         n.put("attempt_count", rs.getInt("attempts"));
         long next = rs.getLong("next_attempt_at");

@@ -80,7 +80,12 @@ public final class ApiKeys {
         return p;
     }
 
-    static String hash(String key) {
+    /** The name a key was given (who approved or drafted something), or its id if it is gone. */
+    public String name(String keyId) {
+        return db.read(h -> h.createQuery("SELECT name FROM api_keys WHERE id = :id").bind("id", keyId).mapTo(String.class).findOne()).orElse(keyId);
+    }
+
+    public static String hash(String key) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

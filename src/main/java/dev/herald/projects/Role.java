@@ -10,7 +10,9 @@ public enum Role {
     /** Posts events. */
     PUBLISHER,
     /** Reads. */
-    VIEWER;
+    VIEWER,
+    /** Approves or rejects customer emails (in the review page or the API) and reads them. */
+    REVIEWER;
 
     public static Optional<Role> parse(String s) {
         if (s == null) return Optional.empty();

@@ -5,15 +5,14 @@ import dev.herald.delivery.AttemptOutcome;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.Claim;
 import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.HttpAttempts;
 import dev.herald.delivery.Message;
 import dev.herald.metrics.Metrics;
 import dev.herald.connections.AuthJson;
 import dev.herald.outbound.Auth;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.ErrorKind;
-import dev.herald.outbound.OutboundException;
 import dev.herald.outbound.OutboundRequest;
-import dev.herald.outbound.PolicyDeniedException;
 import dev.herald.signing.SecretBox;
 import dev.herald.signing.SignatureScheme;
 import dev.herald.signing.Signers;
@@ -21,10 +20,8 @@ import dev.herald.signing.WebhookSecret;
 import dev.herald.store.Database;
 import dev.herald.store.Sql;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.HashSet;
@@ -107,32 +104,11 @@ public final class WebhookChannel implements Channel {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, "auth settings cannot be read: " + e.getMessage(), 0, false));
         }
-        return authenticator.send(request, auth).handle((resp, err) -> {
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            if (err != null) {
-                Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (c instanceof PolicyDeniedException pd) {
-                    return failure(ErrorKind.POLICY_DENIED, pd.rule() + ": " + pd.getMessage(), ms, true);
-                }
-                ErrorKind kind = c instanceof OutboundException oe ? oe.kind() : ErrorKind.IO;
-                return failure(kind, c.getMessage(), ms, false);
-            }
-            String body = new String(resp.captured(), StandardCharsets.UTF_8);
-            String cut = resp.tooLarge() ? "response body larger than the maximum response size; the rest was not read" : null;
-            if (resp.isSuccess()) {
-                return new AttemptOutcome(true, resp.status(), null, cut, body, resp.truncated(), ms, null, false, null);
-            }
-            int s = resp.status();
-            String message2 = s >= 300 && s < 400 ? "redirect not followed" : cut;
-            Duration retryAfter = (s == 429 || s == 503) ? RetryAfter.parse(resp.retryAfter(), clock) : null;
-            boolean gone = s == 410;
-            return new AttemptOutcome(false, s, ErrorKind.HTTP_STATUS.code(), gone ? "410 Gone: receiver asked to stop" : message2, body,
-                    resp.truncated(), ms, retryAfter, gone, gone ? "receiver answered 410 Gone" : null);
-        });
+        return authenticator.send(request, auth).handle((resp, err) -> HttpAttempts.outcome(resp, err, (System.nanoTime() - start) / 1_000_000, clock));
     }
 
     private static AttemptOutcome failure(ErrorKind kind, String message, long ms, boolean permanent) {
-        return new AttemptOutcome(false, null, kind.code(), message, null, false, ms, null, permanent, null);
+        return HttpAttempts.failure(kind, message, ms, permanent);
     }
 
     OutboundRequest request(Webhook w, Claim claim, Message m) {
@@ -219,28 +195,5 @@ public final class WebhookChannel implements Channel {
             metrics.webhookDisabled();
             log.warn("webhook {} of project {} disabled: {} (url host {})", w.id(), w.projectId(), reason, URI.create(w.url()).getHost());
         };
-    }
-
-    /** Parses {@code Retry-After}: delta seconds or an HTTP date. */
-    static final class RetryAfter {
-        private RetryAfter() {}
-
-        static Duration parse(String value, Clock clock) {
-            if (value == null || value.isBlank()) return null;
-            String v = value.trim();
-            try {
-                long s = Long.parseLong(v);
-                return s < 0 ? null : Duration.ofSeconds(Math.min(s, 7 * 86400));
-            } catch (NumberFormatException ignored) {
-                // try a date
-            }
-            try {
-                ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(clock.instant(), t.toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException e) {
-                return null;
-            }
-        }
     }
 }

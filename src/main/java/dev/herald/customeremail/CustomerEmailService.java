@@ -1,0 +1,219 @@
+package dev.herald.customeremail;
+
+import dev.herald.Ids;
+import dev.herald.Json;
+import dev.herald.api.ApiException;
+import dev.herald.api.JsonBody;
+import dev.herald.connections.Connection;
+import dev.herald.connections.ConnectionDetails;
+import dev.herald.connections.ConnectionService;
+import dev.herald.connections.SlackChannel;
+import dev.herald.delivery.Channel;
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.Message;
+import dev.herald.projects.ApiKeys;
+import dev.herald.projects.Principal;
+import dev.herald.connections.Slack;
+import dev.herald.store.Database;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The customer-email review flow: a draft freezes the exact payload and its SHA-256; a person approves
+ * or rejects it; only an approved artifact, verified against its hash, is sent, once, through the
+ * delivery engine. The first draft of a session also queues a best-effort Slack notice.
+ */
+public final class CustomerEmailService {
+    public static final Set<String> FIELDS = Set.of("connection", "customer", "email", "session_id", "issue_url");
+    public static final String MESSAGE_KIND = "customer_email";
+
+    private final Database db;
+    private final ConnectionService connections;
+    private final ApiKeys keys;
+    private final Clock clock;
+    private final String publicUrl;
+    private final Runnable wake;
+
+    public CustomerEmailService(Database db, ConnectionService connections, ApiKeys keys, Clock clock, String publicUrl, Runnable wake) {
+        this.db = db;
+        this.connections = connections;
+        this.keys = keys;
+        this.clock = clock;
+        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+        this.wake = wake;
+    }
+
+    /** Where a reviewer opens a draft. */
+    public String reviewUrl(String id) {
+        return publicUrl + "/review/drafts/" + id;
+    }
+
+    public CustomerEmail draft(Principal by, JsonBody in) {
+        in.only(FIELDS);
+        String connectionRef = in.string("connection", true);
+        ConnectionService.Opened conn = connections.find(by.projectId(), connectionRef.startsWith("connections/") ? connectionRef.substring(12) : connectionRef)
+                .orElseThrow(() -> ApiException.invalid("connection", "no connection '" + connectionRef + "' in this project"));
+        if (!(conn.details() instanceof ConnectionDetails.EmailWebhook target)) {
+            throw ApiException.invalid("connection", "connection '" + conn.connection().name() + "' is of type " + conn.connection().type()
+                    + "; customer emails need an email_webhook connection");
+        }
+        JsonBody customer = required(in, "customer", Set.of("id", "name"));
+        JsonBody email = required(in, "email", Set.of("subject", "body"));
+        String customerId = text(customer, "id", 200, false);
+        String customerName = text(customer, "name", 500, false);
+        String subject = text(email, "subject", 998, true);
+        String body = text(email, "body", 200_000, false);
+        String sessionId = in.string("session_id", false);
+        if (sessionId != null && (sessionId.isBlank() || sessionId.length() > 200 || sessionId.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.invalid("session_id", "'session_id' must be 1-200 printable characters");
+        }
+        String issueUrl = issueUrl(in.string("issue_url", false));
+
+        ObjectNode payload = Json.object();
+        ObjectNode c = payload.putObject("customer");
+        c.put("id", customerId);
+        c.put("name", customerName);
+        ObjectNode e = payload.putObject("email");
+        e.put("subject", subject);
+        e.put("body", body);
+        byte[] bytes = Json.bytes(payload);
+        long now = clock.millis();
+        String id = Ids.uuid7(now);
+        String byName = keys.name(by.keyId());
+        Connection cc = conn.connection();
+        CustomerEmail saved = db.writer().execute(h -> {
+            String[] slack = slackNotice(h, by.projectId(), id, target, sessionId, customerName, customerId, subject, issueUrl, now);
+            CustomerEmail d = new CustomerEmail(id, by.projectId(), cc.id(), cc.name(), sessionId, issueUrl, bytes, Artifacts.sha256(bytes),
+                    CustomerEmail.PENDING, by.keyId(), byName, now, null, null, null, null, null, null, null, slack[0], slack[1], slack[2], now);
+            CustomerEmailRepository.insert(h, d);
+            return d;
+        });
+        if (saved.slackDeliveryId() != null) wake.run();
+        return saved;
+    }
+
+    /** Queues the Slack notice for the first draft of a session: {status, delivery id, error}. Never fails the draft. */
+    private String[] slackNotice(Handle h, String projectId, String id, ConnectionDetails.EmailWebhook target, String sessionId, String customerName,
+                                 String customerId, String subject, String issueUrl, long now) {
+        if (target.slackConnectionName() == null) return new String[] {null, null, null};
+        if (sessionId != null && CustomerEmailRepository.sessionHasDrafts(h, projectId, sessionId)) return new String[] {"not_first", null, null};
+        Optional<ConnectionService.Opened> slack = connections.find(h, projectId, target.slackConnectionName());
+        if (slack.isEmpty() || !(slack.get().details() instanceof ConnectionDetails.Slack)) {
+            return new String[] {"failed", null, "no slack connection named '" + target.slackConnectionName() + "'"};
+        }
+        StringBuilder text = new StringBuilder("A customer email is waiting for review.\n")
+                .append("*To:* ").append(Slack.escape(customerName)).append(" (").append(Slack.escape(customerId)).append(")\n")
+                .append("*Subject:* ").append(Slack.escape(subject)).append('\n')
+                .append("*Review:* <").append(reviewUrl(id)).append(">");
+        if (issueUrl != null) text.append("\n*Issue:* <").append(issueUrl).append('>');
+        Message m = new Message(Ids.uuid7(now), projectId, "slack_notice", "customer_email.review_requested",
+                Slack.body(target.slackChannel(), text.toString()), now);
+        DeliveryRepository.insertMessage(h, m);
+        List<String> ids = DeliveryRepository.insertDeliveries(h, m, SlackChannel.NAME, List.of(slack.get().connection().id()), now);
+        return new String[] {"queued", ids.get(0), null};
+    }
+
+    /** Records what became of Slack notices; called by the Slack channel inside the writer's transaction. */
+    public void onSlackResults(Handle h, List<Channel.Result> results) {
+        long now = clock.millis();
+        for (Channel.Result r : results) {
+            if (r.outcome().success()) CustomerEmailRepository.markSlack(h, r.claim().id(), "sent", null, now);
+            else if (r.deadLettered()) CustomerEmailRepository.markSlack(h, r.claim().id(), "failed", r.outcome().summary(), now);
+        }
+    }
+
+    public CustomerEmail get(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw ApiException.notFound("customer email");
+        return db.read(h -> CustomerEmailRepository.find(h, projectId, id)).orElseThrow(() -> ApiException.notFound("customer email"));
+    }
+
+    public List<CustomerEmail> list(String projectId, String status, String sessionId, String before, int limit) {
+        if (status != null && !CustomerEmail.STATUSES.contains(status)) {
+            throw ApiException.invalid("status", "'status' must be one of " + String.join(", ", CustomerEmail.STATUSES));
+        }
+        if (before != null && !Ids.isUuid(before)) throw ApiException.invalid("cursor", "'cursor' is not a cursor from a previous page");
+        return db.read(h -> CustomerEmailRepository.list(h, projectId, status, sessionId, before, limit));
+    }
+
+    public CustomerEmail approve(Principal by, String id) {
+        return decide(by, id, CustomerEmail.APPROVED, null);
+    }
+
+    public CustomerEmail reject(Principal by, String id, String reason) {
+        if (reason == null || reason.isBlank()) throw ApiException.invalid("reason", "'reason' is required: say why the email is rejected");
+        if (reason.length() > 2000) throw ApiException.invalid("reason", "'reason' must be at most 2000 characters");
+        return decide(by, id, CustomerEmail.REJECTED, reason.strip());
+    }
+
+    private CustomerEmail decide(Principal by, String id, String status, String reason) {
+        get(by.projectId(), id);
+        String byName = keys.name(by.keyId());
+        boolean done = db.writer().execute(h -> CustomerEmailRepository.decide(h, by.projectId(), id, status, by.keyId(), byName, reason, clock.millis()));
+        if (!done) throw ApiException.conflict("this customer email is already " + get(by.projectId(), id).status() + "; a decision is final");
+        return get(by.projectId(), id);
+    }
+
+    /** The outcome of a send request: the draft, and whether this call queued it (false: it already was). */
+    public record Sent(CustomerEmail email, boolean queuedNow) {}
+
+    /** Queues the approved artifact for delivery, once. */
+    public Sent send(String projectId, String id) {
+        get(projectId, id);
+        Sent s = db.writer().execute(h -> {
+            CustomerEmail e = CustomerEmailRepository.find(h, projectId, id).orElseThrow(() -> ApiException.notFound("customer email"));
+            if (e.deliveryId() != null) return new Sent(e, false);
+            if (!e.status().equals(CustomerEmail.APPROVED)) {
+                throw ApiException.conflict("this customer email is " + e.status() + "; only an approved draft can be sent");
+            }
+            if (!Artifacts.sha256(e.payload()).equals(e.payloadSha256())) {
+                throw new ApiException(409, "artifact_mismatch", "the stored payload no longer matches the SHA-256 recorded when it was drafted; "
+                        + "it is not sent. Draft the email again.", null);
+            }
+            if (!connections.exists(h, e.connectionId())) throw ApiException.conflict("the connection '" + e.connectionName() + "' was deleted");
+            long now = clock.millis();
+            Message m = new Message(Ids.uuid7(now), projectId, MESSAGE_KIND, "customer_email.approved", e.payload(), now);
+            DeliveryRepository.insertMessage(h, m);
+            String deliveryId = DeliveryRepository.insertDeliveries(h, m, CustomerEmailChannel.NAME, List.of(e.connectionId()), now).get(0);
+            CustomerEmailRepository.markQueued(h, id, m.id(), deliveryId, now);
+            return new Sent(CustomerEmailRepository.find(h, projectId, id).orElseThrow(), true);
+        });
+        if (s.queuedNow()) wake.run();
+        return s;
+    }
+
+    private static JsonBody required(JsonBody in, String name, Set<String> fields) {
+        JsonBody o = in.object(name, fields);
+        if (o == null) throw ApiException.invalid(name, "'" + name + "' is required: an object with " + String.join(" and ", fields.stream().sorted().toList()));
+        return o;
+    }
+
+    private static String text(JsonBody in, String name, int max, boolean singleLine) {
+        String v = in.string(name, true);
+        String f = in.path(name);
+        if (v.isBlank()) throw ApiException.invalid(f, "'" + f + "' must not be empty");
+        if (v.length() > max) throw ApiException.invalid(f, "'" + f + "' must be at most " + max + " characters");
+        if (singleLine && (v.contains("\r") || v.contains("\n"))) throw ApiException.invalid(f, "'" + f + "' must be one line (no CR or LF)");
+        if (v.chars().anyMatch(ch -> ch == 0)) throw ApiException.invalid(f, "'" + f + "' contains a NUL character");
+        return v;
+    }
+
+    /** A link for people: absolute http(s) only, so the review page never renders a javascript: or data: link. */
+    private static String issueUrl(String v) {
+        if (v == null) return null;
+        try {
+            URI u = new URI(v);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (v.length() > 2048 || !(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
+                throw ApiException.invalid("issue_url", "'issue_url' must be an absolute http or https URL of at most 2048 characters");
+            }
+            return v;
+        } catch (java.net.URISyntaxException e) {
+            throw ApiException.invalid("issue_url", "'issue_url' is not a valid URL: " + e.getReason());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.herald.delivery;
+
+import dev.herald.outbound.ErrorKind;
+import dev.herald.outbound.OutboundException;
+import dev.herald.outbound.OutboundResponse;
+import dev.herald.outbound.PolicyDeniedException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CompletionException;
+
+/**
+ * What an HTTP attempt came to, the same for every HTTP channel: 2xx succeeds; 3xx is a failure
+ * ("redirect not followed"); 410 is permanent; 429/503 carry their Retry-After; a policy refusal is
+ * permanent; every other failure is retried on the schedule.
+ */
+public final class HttpAttempts {
+    private HttpAttempts() {}
+
+    /** The outcome of a request that answered {@code resp} or failed with {@code err}, after {@code ms}. */
+    public static AttemptOutcome outcome(OutboundResponse resp, Throwable err, long ms, Clock clock) {
+        if (err != null) {
+            Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (c instanceof PolicyDeniedException pd) return failure(ErrorKind.POLICY_DENIED, pd.rule() + ": " + pd.getMessage(), ms, true);
+            ErrorKind kind = c instanceof OutboundException oe ? oe.kind() : ErrorKind.IO;
+            return failure(kind, c.getMessage(), ms, false);
+        }
+        String body = new String(resp.captured(), StandardCharsets.UTF_8);
+        String cut = resp.tooLarge() ? "response body larger than the maximum response size; the rest was not read" : null;
+        if (resp.isSuccess()) return new AttemptOutcome(true, resp.status(), null, cut, body, resp.truncated(), ms, null, false, null);
+        int s = resp.status();
+        String message = s >= 300 && s < 400 ? "redirect not followed" : cut;
+        Duration retryAfter = (s == 429 || s == 503) ? retryAfter(resp.retryAfter(), clock) : null;
+        boolean gone = s == 410;
+        return new AttemptOutcome(false, s, ErrorKind.HTTP_STATUS.code(), gone ? "410 Gone: receiver asked to stop" : message, body,
+                resp.truncated(), ms, retryAfter, gone, gone ? "receiver answered 410 Gone" : null);
+    }
+
+    public static AttemptOutcome failure(ErrorKind kind, String message, long ms, boolean permanent) {
+        return new AttemptOutcome(false, null, kind.code(), message, null, false, ms, null, permanent, null);
+    }
+
+    /** Parses {@code Retry-After}: delta seconds or an HTTP date. */
+    public static Duration retryAfter(String value, Clock clock) {
+        if (value == null || value.isBlank()) return null;
+        String v = value.trim();
+        try {
+            long s = Long.parseLong(v);
+            return s < 0 ? null : Duration.ofSeconds(Math.min(s, 7 * 86400));
+        } catch (NumberFormatException ignored) {
+            // try a date
+        }
+        try {
+            ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(clock.instant(), t.toInstant());
+            return d.isNegative() ? Duration.ZERO : d;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package dev.herald.ui;
+
+import dev.herald.Json;
+import dev.herald.api.ApiException;
+import dev.herald.customeremail.CustomerEmail;
+import dev.herald.customeremail.CustomerEmailService;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The review page: a signed-in reviewer sees drafts exactly as they will be sent and approves or
+ * rejects them. Server-rendered HTML with no scripts; every form carries the session's CSRF token and a
+ * cross-site Origin is refused.
+ */
+public final class ReviewPages {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+    private static final Map<String, String> NOTICES = Map.of(
+            "approved", "Approved. The email can now be sent.",
+            "rejected", "Rejected. The email will not be sent.",
+            "signed_out", "You are signed out.");
+    private static final List<String[]> TABS = List.of(new String[] {"pending_review", "Waiting for review"}, new String[] {"approved", "Approved"},
+            new String[] {"sent", "Sent"}, new String[] {"rejected", "Rejected"}, new String[] {"failed", "Failed"}, new String[] {"all", "All"});
+
+    private final CustomerEmailService emails;
+    private final ReviewSessions sessions;
+
+    public ReviewPages(CustomerEmailService emails, ReviewSessions sessions) {
+        this.emails = emails;
+        this.sessions = sessions;
+    }
+
+    public void register(RoutesConfig r) {
+        r.before("/review*", ReviewPages::securityHeaders);
+        r.get("/review", this::list);
+        r.get("/review/", ctx -> ctx.redirect("/review", io.javalin.http.HttpStatus.SEE_OTHER));
+        r.get("/review/drafts/{id}", this::detail);
+        r.get("/review/sign-in", this::signInForm);
+        r.post("/review/sign-in", this::signIn);
+        r.post("/review/sign-out", this::signOut);
+        r.post("/review/drafts/{id}/approve", ctx -> decide(ctx, true));
+        r.post("/review/drafts/{id}/reject", ctx -> decide(ctx, false));
+    }
+
+    private static void securityHeaders(Context ctx) {
+        ctx.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Cache-Control", "no-store");
+    }
+
+    private Optional<ReviewSessions.Reviewer> reviewer(Context ctx) {
+        return sessions.current(ctx.cookie(ReviewSessions.COOKIE));
+    }
+
+    private static void html(Context ctx, int status, String page) {
+        ctx.status(status).contentType("text/html; charset=utf-8").result(page.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void toSignIn(Context ctx) {
+        ctx.redirect("/review/sign-in", io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private void list(Context ctx) {
+        Optional<ReviewSessions.Reviewer> rv = reviewer(ctx);
+        if (rv.isEmpty()) {
+            toSignIn(ctx);
+            return;
+        }
+        String tab = ctx.queryParam("status") == null ? "pending_review" : ctx.queryParam("status");
+        if (TABS.stream().noneMatch(t -> t[0].equals(tab))) {
+            html(ctx, 404, Html.page("Not found", who(rv.get()), rv.get().csrf(), "<p class=\"notice bad\">No such list.</p>"));
+            return;
+        }
+        List<CustomerEmail> drafts = emails.list(rv.get().principal().projectId(), tab.equals("all") ? null : tab, null, null, 100);
+        StringBuilder b = new StringBuilder();
+        b.append("<h1>Customer emails</h1>").append(notice(ctx)).append("<nav class=\"tabs\">");
+        for (String[] t : TABS) {
+            b.append("<a href=\"/review?status=").append(t[0]).append("\"").append(t[0].equals(tab) ? " class=\"on\" aria-current=\"page\"" : "").append(">")
+                    .append(t[1]).append("</a>");
+        }
+        b.append("</nav>");
+        if (drafts.isEmpty()) {
+            b.append("<div class=\"card empty\">").append(tab.equals("pending_review")
+                    ? "<p><strong>Nothing is waiting for review.</strong></p><p>New drafts appear here as soon as they are created.</p>"
+                    : "<p>No emails here.</p>").append("</div>");
+        }
+        for (CustomerEmail e : drafts) b.append(card(e, rv.get(), true, null));
+        if (drafts.size() == 100) b.append("<p class=\"hint\">Showing the newest 100.</p>");
+        html(ctx, 200, Html.page("Customer emails", who(rv.get()), rv.get().csrf(), b.toString()));
+    }
+
+    private void detail(Context ctx) {
+        Optional<ReviewSessions.Reviewer> rv = reviewer(ctx);
+        if (rv.isEmpty()) {
+            toSignIn(ctx);
+            return;
+        }
+        showDetail(ctx, rv.get(), 200, null);
+    }
+
+    private void showDetail(Context ctx, ReviewSessions.Reviewer rv, int status, String error) {
+        CustomerEmail e;
+        try {
+            e = emails.get(rv.principal().projectId(), ctx.pathParam("id"));
+        } catch (ApiException notFound) {
+            html(ctx, 404, Html.page("Not found", who(rv), rv.csrf(), "<p class=\"notice bad\">No such customer email in this project.</p>"
+                    + "<p><a href=\"/review\">Back to the list</a></p>"));
+            return;
+        }
+        String body = "<p><a href=\"/review\">&larr; All customer emails</a></p>" + notice(ctx) + card(e, rv, false, error);
+        html(ctx, status, Html.page(subject(e), who(rv), rv.csrf(), body));
+    }
+
+    private String card(CustomerEmail e, ReviewSessions.Reviewer rv, boolean inList, String error) {
+        JsonNode p = Json.parse(new String(e.payload(), StandardCharsets.UTF_8));
+        StringBuilder b = new StringBuilder("<article class=\"card\" id=\"draft-").append(e.id()).append("\">");
+        b.append("<h2>").append(inList ? "<a href=\"/review/drafts/" + e.id() + "\">" : "").append(Html.esc(p.at("/email/subject").asString()))
+                .append(inList ? "</a>" : "").append("</h2>");
+        b.append("<p class=\"meta\"><span class=\"status ").append(e.status()).append("\">").append(e.status().replace('_', ' ')).append("</span> · drafted ")
+                .append(TIME.format(Instant.ofEpochMilli(e.createdAt()))).append(" by ").append(Html.esc(e.createdByName()));
+        if (e.issueUrl() != null) b.append(" · <a href=\"").append(Html.esc(e.issueUrl())).append("\" rel=\"noopener noreferrer\">related issue</a>");
+        b.append("</p>");
+        if (error != null) b.append("<p class=\"notice bad\" role=\"alert\">").append(Html.esc(error)).append("</p>");
+        b.append("<dl><dt>To</dt><dd>").append(Html.esc(p.at("/customer/name").asString())).append(" <span class=\"hint\">(customer id ")
+                .append(Html.esc(p.at("/customer/id").asString())).append(")</span></dd>")
+                .append("<dt>Subject</dt><dd>").append(Html.esc(p.at("/email/subject").asString())).append("</dd>")
+                .append("<dt>Via</dt><dd>").append(Html.esc(e.connectionName())).append("</dd>");
+        if (e.sessionId() != null) b.append("<dt>Session</dt><dd>").append(Html.esc(e.sessionId())).append("</dd>");
+        if (e.decidedAt() != null) {
+            b.append("<dt>").append(e.rejectReason() != null ? "Rejected" : "Approved").append("</dt><dd>")
+                    .append(TIME.format(Instant.ofEpochMilli(e.decidedAt()))).append(" by ").append(Html.esc(e.decidedByName())).append("</dd>");
+            if (e.rejectReason() != null) b.append("<dt>Reason</dt><dd>").append(Html.esc(e.rejectReason())).append("</dd>");
+        }
+        if (e.sentAt() != null) b.append("<dt>Sent</dt><dd>").append(TIME.format(Instant.ofEpochMilli(e.sentAt()))).append("</dd>");
+        b.append("</dl>");
+        b.append("<pre class=\"body\" aria-label=\"Email body\">").append(Html.esc(p.at("/email/body").asString())).append("</pre>");
+        b.append("<details><summary>Exact payload that will be sent</summary><pre class=\"body\">")
+                .append(Html.esc(new String(e.payload(), StandardCharsets.UTF_8))).append("</pre><p class=\"hint\">SHA-256 <code>")
+                .append(e.payloadSha256()).append("</code></p></details>");
+        if (e.status().equals(CustomerEmail.PENDING)) {
+            String csrf = Html.esc(rv.csrf());
+            b.append("<div class=\"actions\"><form method=\"post\" action=\"/review/drafts/").append(e.id()).append("/approve\">")
+                    .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
+                    .append("<button class=\"approve\" type=\"submit\">Approve</button></form>")
+                    .append("<form class=\"reject\" method=\"post\" action=\"/review/drafts/").append(e.id()).append("/reject\">")
+                    .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
+                    .append("<textarea name=\"reason\" required maxlength=\"2000\" aria-label=\"Reason for rejecting\" placeholder=\"Reason for rejecting (required)\"></textarea>")
+                    .append("<button class=\"rejectbtn\" type=\"submit\">Reject</button></form></div>");
+        }
+        return b.append("</article>").toString();
+    }
+
+    private void signInForm(Context ctx) {
+        if (reviewer(ctx).isPresent()) {
+            ctx.redirect("/review", io.javalin.http.HttpStatus.SEE_OTHER);
+            return;
+        }
+        html(ctx, 200, signInPage(notice(ctx), null));
+    }
+
+    private static String signInPage(String notice, String error) {
+        return Html.page("Sign in", null, null, "<div class=\"signin card\"><h1>Sign in to review</h1>" + notice
+                + (error == null ? "" : "<p class=\"notice bad\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + "<form method=\"post\" action=\"/review/sign-in\"><label for=\"api_key\">Your API key</label>"
+                + "<input type=\"password\" id=\"api_key\" name=\"api_key\" autocomplete=\"off\" required autofocus>"
+                + "<p class=\"hint\">Use your own key with the REVIEWER or CLIENT_ADMIN role: every decision is recorded under its name.</p>"
+                + "<button class=\"primary\" type=\"submit\">Sign in</button></form></div>");
+    }
+
+    private void signIn(Context ctx) {
+        if (!sameOrigin(ctx)) {
+            html(ctx, 403, signInPage("", "This form must be sent from Herald's own page."));
+            return;
+        }
+        Optional<String> token = sessions.signIn(ctx.formParam("api_key"));
+        if (token.isEmpty()) {
+            html(ctx, 401, signInPage("", "That key is not valid here: it must be an active API key with the REVIEWER or CLIENT_ADMIN role."));
+            return;
+        }
+        ctx.header("Set-Cookie", sessions.cookie(token.get()));
+        ctx.redirect("/review", io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private void signOut(Context ctx) {
+        Optional<ReviewSessions.Reviewer> rv = reviewer(ctx);
+        if (rv.isPresent() && checkForm(ctx, rv.get())) sessions.signOut(ctx.cookie(ReviewSessions.COOKIE));
+        ctx.header("Set-Cookie", sessions.clearCookie());
+        ctx.redirect("/review/sign-in?notice=signed_out", io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private void decide(Context ctx, boolean approve) {
+        Optional<ReviewSessions.Reviewer> rv = reviewer(ctx);
+        if (rv.isEmpty()) {
+            toSignIn(ctx);
+            return;
+        }
+        if (!checkForm(ctx, rv.get())) {
+            showDetail(ctx, rv.get(), 403, "This action was refused because it did not come from this page (missing or wrong form token). Reload and try again.");
+            return;
+        }
+        String id = ctx.pathParam("id");
+        try {
+            if (approve) emails.approve(rv.get().principal(), id);
+            else emails.reject(rv.get().principal(), id, ctx.formParam("reason"));
+        } catch (ApiException e) {
+            showDetail(ctx, rv.get(), e.status() == 404 ? 404 : e.status(), e.getMessage());
+            return;
+        }
+        ctx.redirect("/review/drafts/" + id + "?notice=" + (approve ? "approved" : "rejected"), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    /** The session's CSRF token is in the form, and the browser did not announce another origin. */
+    private static boolean checkForm(Context ctx, ReviewSessions.Reviewer rv) {
+        return sameOrigin(ctx) && ReviewSessions.same(ctx.formParam("csrf"), rv.csrf());
+    }
+
+    private static boolean sameOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null) return true;
+        String host = ctx.header("Host");
+        return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
+    }
+
+    private static String notice(Context ctx) {
+        String n = NOTICES.get(String.valueOf(ctx.queryParam("notice")));
+        return n == null ? "" : "<p class=\"notice ok\" role=\"status\">" + n + "</p>";
+    }
+
+    private static String who(ReviewSessions.Reviewer rv) {
+        return rv.name() + " (" + rv.principal().role() + ")";
+    }
+
+    private static String subject(CustomerEmail e) {
+        return Json.parse(new String(e.payload(), StandardCharsets.UTF_8)).at("/email/subject").asString();
+    }
+}
