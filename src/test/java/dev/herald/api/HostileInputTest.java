@@ -52,7 +52,9 @@ class HostileInputTest {
             {"POST", "/api/v1/webhooks"}, {"PATCH", "/api/v1/webhooks/" + webhookId}, {"POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret"},
             {"POST", "/api/v1/events"}, {"POST", "/api/v1/api-keys"}, {"POST", "/api/v1/dead-letters/replay"},
             {"POST", "/api/v1/deliveries/" + webhookId + "/retry"}, {"POST", "/api/v1/connections"}, {"PATCH", "/api/v1/connections/h"},
-            {"POST", "/api/v1/connections/h/test"},
+            {"POST", "/api/v1/connections/h/test"}, {"POST", "/api/v1/customer-emails"},
+            {"POST", "/api/v1/customer-emails/" + webhookId + "/approve"}, {"POST", "/api/v1/customer-emails/" + webhookId + "/reject"},
+            {"POST", "/api/v1/customer-emails/" + webhookId + "/send"},
         };
         List<String> failures = new ArrayList<>();
         for (String[] r : routes) {
@@ -71,10 +73,22 @@ class HostileInputTest {
         String[] queries = {"/api/v1/deliveries?limit=abc", "/api/v1/deliveries?limit=0", "/api/v1/deliveries?limit=100000",
             "/api/v1/deliveries?cursor=zzz", "/api/v1/deliveries?status=%00", "/api/v1/deliveries?event_id=%27%20OR%201%3D1",
             "/api/v1/dead-letters?since=tomorrow", "/api/v1/dead-letters?since=", "/api/v1/webhooks/%2e%2e", "/api/v1/deliveries/%00",
-            "/api/v1/connections/%2e%2e", "/api/v1/connections/A%20B", "/api/v1/connections/" + "x".repeat(500)};
+            "/api/v1/connections/%2e%2e", "/api/v1/connections/A%20B", "/api/v1/connections/" + "x".repeat(500),
+            "/api/v1/customer-emails?status=nope", "/api/v1/customer-emails?cursor=zzz", "/api/v1/customer-emails?limit=-1", "/api/v1/customer-emails/%00"};
         for (String q : queries) {
             Api.Res res = api.get(q);
             assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);
+        }
+    }
+
+    @Test
+    void theReviewPageNeverAnswers5xxToJunk() {
+        String[][] requests = {{"POST", "/review/sign-in", "api_key=" + "x".repeat(5000)}, {"POST", "/review/sign-in", "%%%"},
+            {"POST", "/review/sign-in", ""}, {"POST", "/review/drafts/x/approve", "csrf=1"}, {"POST", "/review/drafts/x/reject", "reason="},
+            {"GET", "/review/drafts/%00", null}, {"GET", "/review?status=%27", null}, {"POST", "/review/sign-out", "csrf="}};
+        for (String[] r : requests) {
+            Api.Res res = api.send(r[0], r[1], r[2], Map.of("Content-Type", "application/x-www-form-urlencoded", "Cookie", "herald_review=" + "A".repeat(40)));
+            assertThat(res.status()).as(r[0] + " " + r[1] + " => " + res).isLessThan(500);
         }
     }
 
