@@ -131,7 +131,10 @@ class ReviewPageTest {
         mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         assertThat(r.header("X-Webhook-Signature")).isEqualTo("sha256=" + HexFormat.of().formatHex(mac.doFinal(r.body())));
 
-        page.navigate(base() + "/review?status=approved");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!admin.get("/api/v1/customer-emails/" + id).json().get("status").asString().equals("sent") && System.nanoTime() < deadline) {
+            Receiver.sleep(50);
+        }
         page.navigate(base() + "/review?status=sent");
         assertThat(page.locator("#draft-" + id)).isVisible();
     }
