@@ -76,6 +76,13 @@ public final class ConnectionService {
         return h.createQuery("SELECT 1 FROM connections WHERE id = :id").bind("id", id).mapTo(Integer.class).findOne().isPresent();
     }
 
+    /** Delivery target states of connection targets: active while the connection exists, gone once deleted. */
+    public java.util.Map<String, dev.herald.delivery.Channel.TargetState> targetStates(org.jdbi.v3.core.Handle h, java.util.Collection<String> ids) {
+        java.util.Map<String, dev.herald.delivery.Channel.TargetState> out = new java.util.HashMap<>();
+        for (String id : ids) out.put(id, exists(h, id) ? dev.herald.delivery.Channel.TargetState.ACTIVE : dev.herald.delivery.Channel.TargetState.GONE);
+        return out;
+    }
+
     /** A connection by name or id within a project, in clear; empty when there is none. */
     public java.util.Optional<Opened> find(String projectId, String nameOrId) {
         java.util.Optional<Connection> c = db.read(h -> Ids.isUuid(nameOrId)

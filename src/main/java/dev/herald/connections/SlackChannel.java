@@ -11,7 +11,6 @@ import dev.herald.store.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -81,9 +80,7 @@ public final class SlackChannel implements Channel {
 
     @Override
     public Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds) {
-        Map<String, TargetState> out = new HashMap<>();
-        for (String id : targetIds) out.put(id, connections.exists(h, id) ? TargetState.ACTIVE : TargetState.GONE);
-        return out;
+        return connections.targetStates(h, targetIds);
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,9 +105,7 @@ public final class CustomerEmailChannel implements Channel {
 
     @Override
     public Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds) {
-        Map<String, TargetState> out = new HashMap<>();
-        for (String id : targetIds) out.put(id, connections.exists(h, id) ? TargetState.ACTIVE : TargetState.GONE);
-        return out;
+        return connections.targetStates(h, targetIds);
     }
 
     @Override
