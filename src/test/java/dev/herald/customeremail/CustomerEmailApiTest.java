@@ -184,13 +184,22 @@ class CustomerEmailApiTest {
     void anArtifactAlteredInStorageIsRefusedNotSent() {
         String id = created(publisher.post("/api/v1/customer-emails", draftBody("quiet", null, "Tamper"))).get("id").asString();
         reviewer.post("/api/v1/customer-emails/" + id + "/approve", "");
-        herald.herald().database().writer().execute(h -> h.createUpdate("UPDATE customer_emails SET payload = CAST(REPLACE(CAST(payload AS TEXT), "
-                + "'investigating', 'ignoring you') AS BLOB) WHERE id = :id").bind("id", id).execute());
+        alter("customer_emails", "payload", "id = (SELECT :id)", id, "investigating", "ignoring you");
         Api.Res r = publisher.post("/api/v1/customer-emails/" + id + "/send", "");
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.json().at("/error/code").asString()).isEqualTo("artifact_mismatch");
         Receiver.sleep(300);
         assertThat(receiver.requests("/quiet")).isEmpty();
+    }
+
+    /** Rewrites stored bytes behind Herald's back, as an attacker with database access would. */
+    private void alter(String table, String column, String where, String id, String from, String to) {
+        herald.herald().database().writer().execute(h -> {
+            byte[] old = h.createQuery("SELECT " + column + " FROM " + table + " WHERE " + where).bind("id", id).mapTo(byte[].class).one();
+            byte[] altered = new String(old, StandardCharsets.UTF_8).replace(from, to).getBytes(StandardCharsets.UTF_8);
+            assertThat(altered).isNotEqualTo(old);
+            return h.createUpdate("UPDATE " + table + " SET " + column + " = :b WHERE " + where).bind("b", altered).bind("id", id).execute();
+        });
     }
 
     @Test
@@ -203,8 +212,7 @@ class CustomerEmailApiTest {
         assertThat(messageId).isNull();
         publisher.post("/api/v1/customer-emails/" + id + "/send", "");
         receiver.await("/quiet", 1, Duration.ofSeconds(10));
-        herald.herald().database().writer().execute(h -> h.createUpdate("UPDATE messages SET body = CAST(REPLACE(CAST(body AS TEXT), 'Acme', 'Evil') AS BLOB) "
-                + "WHERE id = (SELECT message_id FROM customer_emails WHERE id = :id)").bind("id", id).execute());
+        alter("messages", "body", "id = (SELECT message_id FROM customer_emails WHERE id = :id)", id, "Acme", "Evil");
         receiver.on("/quiet", Receiver.Reply.ok());
         JsonNode failed = awaitStatus(id, "failed");
         JsonNode attempts = failed.at("/delivery/attempts");
