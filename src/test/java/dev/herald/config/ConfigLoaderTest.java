@@ -212,6 +212,10 @@ class ConfigLoaderTest {
             HERALD_DATABASE_URL                     | postgresql://db/herald
             HERALD_MAX_RESPONSE_SIZE_BYTES          | 10
             HERALD_MAX_RESPONSE_SIZE_BYTES          | lots
+            HERALD_PUBLIC_URL                       | herald.example.com
+            HERALD_PUBLIC_URL                       | ftp://herald.example.com
+            HERALD_PUBLIC_URL                       | https://herald.example.com/?x=1
+            SECURITY_OUTBOUND_CA_FILE               | /nonexistent/ca.pem
             """)
     void invalidValuesStopStartupNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of(key, value)))
@@ -219,6 +223,12 @@ class ConfigLoaderTest {
                     assertThat(e.key()).isEqualTo(key);
                     assertThat(e.getMessage()).startsWith(key + ": ");
                 });
+    }
+
+    @Test
+    void thePublicUrlLosesATrailingSlash() {
+        assertThat(env("HERALD_PUBLIC_URL", "https://herald.example.com/base/").publicUrl()).isEqualTo("https://herald.example.com/base");
+        assertThat(ConfigLoader.load(Map.of(), Map.of()).publicUrl()).isEqualTo("http://localhost:8080");
     }
 
     @Test
