@@ -3,6 +3,8 @@ package dev.herald.api;
 import dev.herald.Json;
 import dev.herald.connections.ConnectionService;
 import dev.herald.delivery.DeliveryService;
+import dev.herald.email.EmailService;
+import dev.herald.email.TemplateService;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
@@ -28,7 +30,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
-                           ConnectionService connections, Metrics metrics, int maxEventBytes) {}
+                           ConnectionService connections, Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates) {}
 
     private final Javalin app;
 
@@ -62,6 +64,7 @@ public final class ApiServer implements AutoCloseable {
             new EventRoutes(s.events(), s.maxEventBytes()).register(r);
             new DeliveryRoutes(s.deliveries()).register(r);
             new ConnectionRoutes(s.connections()).register(r);
+            new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.maxEventBytes()).register(r);
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
