@@ -129,11 +129,23 @@ final class SmtpConnections implements AutoCloseable {
             t.connect(settings.host(), settings.port(), settings.hasAuth() ? settings.username() : null,
                     settings.hasAuth() ? settings.password() : null);
             opened.incrementAndGet();
+            if (settings.hasAuth() && !authenticated(t)) {
+                quietlyClose(new Connection(t));
+                throw new jakarta.mail.AuthenticationFailedException("the relay does not offer AUTH on this connection"
+                        + (settings.tls() == EmailSettings.Tls.NONE ? " (many offer it only after STARTTLS: set NOTIFICATION_SMTP_TLS=starttls)" : "")
+                        + "; nothing was sent without the credentials");
+            }
             return new Connection(t);
         } catch (MessagingException | RuntimeException e) {
             permits.release();
             throw e;
         }
+    }
+
+    /** Jakarta Mail skips AUTH when the relay does not advertise it; Herald refuses to send unauthenticated instead. */
+    private static boolean authenticated(Transport t) {
+        org.eclipse.angus.mail.smtp.SMTPTransport s = (org.eclipse.angus.mail.smtp.SMTPTransport) t;
+        return s.supportsExtension("AUTH") || s.supportsExtension("AUTH=LOGIN");
     }
 
     /** Returns a connection: kept for the next message when {@code healthy}, else closed. */

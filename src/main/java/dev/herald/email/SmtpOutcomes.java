@@ -20,7 +20,7 @@ import org.eclipse.angus.mail.util.MailConnectException;
  * What an SMTP attempt came to. The rule: a 5xx answer to the message itself (MAIL FROM, RCPT TO,
  * DATA) is permanent and dead-letters at once with the server's reply; a 4xx answer, and any trouble
  * reaching or talking to the relay (connect, TLS, AUTH, greeting, timeouts), is retried on the
- * schedule, because it is not the message's fault. {@code status_code} is the SMTP reply code and
+ * schedule, because it is not the message's fault (so is a {@code 530} "authentication required"). {@code status_code} is the SMTP reply code and
  * {@code response_body} the server's reply text.
  */
 final class SmtpOutcomes {
@@ -59,6 +59,11 @@ final class SmtpOutcomes {
             } else if (t instanceof SMTPSendFailedException s) {
                 code = s.getReturnCode();
                 command = s.getCommand() != null && s.getCommand().startsWith("DATA") ? "DATA" : s.getCommand();
+            }
+            if (code == 530) {
+                // "Authentication required": the relay's settings, not the message; retried like an AUTH failure.
+                String reply = reply(t.getMessage());
+                return failure(SMTP_AUTH, code, "the relay requires AUTH: " + reply, reply, ms, false);
             }
             if (code >= 400 && code < 600) {
                 String reply = reply(t.getMessage());

@@ -104,7 +104,7 @@ public final class SmtpSink implements AutoCloseable {
                         public void onSessionEnd(org.subethamail.smtp.server.Session s) {}
                     })
                     .messageHandlerFactory(this::handler);
-            if (o.startTls != null) b.enableTLS().startTlsSocketFactory(o.startTls).requireTLS(o.requireTls);
+            if (o.startTls != null) b.enableTLS().startTlsSocketFactory(o.startTls).requireTLS(o.requireTls).showAuthCapabilitiesBeforeSTARTTLS(false);
             if (o.hideTls) b.enableTLS(false).hideTLS();
             if (o.implicitTls != null) b.serverSocketFactory(o.implicitTls);
             if (o.user != null) {
