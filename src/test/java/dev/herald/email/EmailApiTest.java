@@ -287,12 +287,15 @@ class EmailApiTest {
 
     @Test
     void withEmailOffSendingIsA409AndTemplatesStillWork() {
-        try (TestHerald off = TestHerald.start()) {
+        try (TestHerald off = TestHerald.start(Map.of("NOTIFICATION_HTTP_TIMEOUT", "25s"))) {
             Api api = off.newProject("off");
             Api.Res r = api.post("/api/v1/emails", "{\"to\":[\"a@example.com\"],\"subject\":\"s\",\"text\":\"x\"}");
             assertThat(r.status()).isEqualTo(409);
             assertThat(r.json().get("error").get("code").asString()).isEqualTo("email_disabled");
             assertThat(api.put("/api/v1/email-templates/user_invited", "{\"subject\":\"{{app_name}}\",\"text\":\"{{accept_url}}\"}").status()).isEqualTo(201);
+            // NOTIFICATION_HTTP_TIMEOUT is the timeout of webhooks created without one.
+            JsonNode w = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").json();
+            assertThat(w.get("timeout_seconds").asInt()).isEqualTo(25);
         }
     }
 
