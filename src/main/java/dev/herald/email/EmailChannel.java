@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * queue's pause and resume apply to it as a whole. Each attempt sends the message's stored MIME bytes
  * unchanged (MAIL FROM the configured sender, RCPT TO the delivery's recipient) over a pooled connection.
  *
+ * <p>Sends run on {@code NOTIFICATION_SMTP_CONNECTIONS} platform threads, one per connection: Jakarta
+ * Mail blocks inside {@code synchronized} methods, which on JDK 21 would pin the carrier threads of
+ * virtual threads (and so starve the API) while waiting for the relay.
+ *
  * <p>Hazard: an attempt is abandoned (recorded as a timeout, retried later) when it outlasts
  * {@code NOTIFICATION_SMTP_TIMEOUT}; if the relay accepted the message just then, the recipient gets it
  * twice. Delivery is at least once, as for webhooks. The timeout is at most 60s, so the lease (65s or
@@ -54,7 +58,7 @@ public final class EmailChannel implements Channel, AutoCloseable {
     private final EmailSettings settings;
     private final Clock clock;
     private final SmtpConnections connections;
-    private final ExecutorService senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("herald-smtp-", 0).factory());
+    private final ExecutorService senders;
     private final Map<String, Envelope> envelopes = new ConcurrentHashMap<>();
 
     public EmailChannel(Database db, EmailSettings settings, SSLContext tls, Clock clock) {
@@ -62,6 +66,7 @@ public final class EmailChannel implements Channel, AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.connections = settings.enabled() ? new SmtpConnections(settings, tls) : null;
+        this.senders = Executors.newFixedThreadPool(settings.connections(), Thread.ofPlatform().name("herald-smtp-", 0).daemon(true).factory());
     }
 
     @Override

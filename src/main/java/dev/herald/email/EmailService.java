@@ -10,6 +10,10 @@ import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Message;
 import dev.herald.store.Database;
+import dev.herald.store.Sql;
+import dev.herald.store.StoreException;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import dev.herald.webhooks.EventService;
 import java.time.Clock;
 import java.time.Duration;
@@ -124,15 +128,32 @@ public final class EmailService {
         DeliveryRepository.insertMessage(h, m);
         ArrayNode to = Json.array();
         for (Addresses.Mailbox r : p.draft().to()) to.add(r.address());
-        h.createUpdate("INSERT INTO emails (id, project_id, rfc_message_id, envelope_from, template, subject, recipients, created_at) "
-                        + "VALUES (:id, :p, :mid, :from, :t, :s, :to, :now)")
-                .bind("id", m.id()).bind("p", m.projectId()).bind("mid", p.messageId()).bind("from", from.address())
-                .bind("t", p.draft().template()).bind("s", p.draft().content().subject()).bind("to", Json.write(to)).bind("now", now).execute();
         List<Addresses.Mailbox> rcpts = p.draft().to();
         List<String> ids = DeliveryRepository.insertDeliveries(h, m, EmailChannel.NAME, Collections.nCopies(rcpts.size(), EmailChannel.TARGET), now);
-        var batch = h.prepareBatch("INSERT INTO email_recipients (delivery_id, email_id, address) VALUES (:d, :e, :a)");
-        for (int i = 0; i < ids.size(); i++) batch.bind("d", ids.get(i)).bind("e", m.id()).bind("a", rcpts.get(i).address()).add();
-        batch.execute();
+        // Plain JDBC on the writer's cached statements: this runs on the one writer thread (see Sql).
+        try {
+            PreparedStatement e = Sql.cached(h, "INSERT INTO emails (id, project_id, rfc_message_id, envelope_from, template, subject, recipients, "
+                    + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            e.setString(1, m.id());
+            e.setString(2, m.projectId());
+            e.setString(3, p.messageId());
+            e.setString(4, from.address());
+            e.setString(5, p.draft().template());
+            e.setString(6, p.draft().content().subject());
+            e.setString(7, Json.write(to));
+            e.setLong(8, now);
+            e.executeUpdate();
+            PreparedStatement r = Sql.cached(h, "INSERT INTO email_recipients (delivery_id, email_id, address) VALUES (?, ?, ?)");
+            for (int i = 0; i < ids.size(); i++) {
+                r.setString(1, ids.get(i));
+                r.setString(2, m.id());
+                r.setString(3, rcpts.get(i).address());
+                r.addBatch();
+            }
+            r.executeBatch();
+        } catch (SQLException ex) {
+            throw new StoreException("cannot store email: " + ex.getMessage(), ex);
+        }
         return new Accepted(m.id(), p.messageId(), ids.size(), false);
     }
 

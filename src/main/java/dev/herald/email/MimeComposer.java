@@ -23,6 +23,10 @@ import java.util.Properties;
  * exactly the bytes every attempt sends.
  */
 final class MimeComposer {
+    static {
+        JakartaMail.init();
+    }
+
     private static final Session SESSION = Session.getInstance(new Properties());
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
 

@@ -52,6 +52,7 @@ final class SmtpConnections implements AutoCloseable {
     private volatile boolean closed;
 
     SmtpConnections(EmailSettings settings, SSLContext tls) {
+        JakartaMail.init();
         this.settings = settings;
         this.session = Session.getInstance(properties(settings, tls));
         this.permits = new Semaphore(settings.connections(), true);

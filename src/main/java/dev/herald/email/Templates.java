@@ -49,8 +49,22 @@ public final class Templates {
         }
     }
 
-    /** Compiles {@code source}; a syntax error is a 400 naming {@code fieldPath}. */
+    /** Compiled templates by part and source (templates are immutable and thread-safe); cleared when it grows large. */
+    private static final Map<String, Template> COMPILED = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 2000;
+
+    /** Compiles {@code source} (or reuses a compiled copy); a syntax error is a 400 naming {@code fieldPath}. */
     public static Template compile(Part part, String source, String fieldPath) {
+        String key = part.name() + '\u0000' + source;
+        Template cached = COMPILED.get(key);
+        if (cached != null) return cached;
+        Template t = compileNew(part, source, fieldPath);
+        if (COMPILED.size() >= MAX_CACHED) COMPILED.clear();
+        COMPILED.put(key, t);
+        return t;
+    }
+
+    private static Template compileNew(Part part, String source, String fieldPath) {
         Template t;
         try {
             t = (part.escape ? HTML : PLAIN).compile(source);
