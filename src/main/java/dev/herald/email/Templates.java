@@ -49,9 +49,14 @@ public final class Templates {
         }
     }
 
-    /** Compiled templates by part and source (templates are immutable and thread-safe); cleared when it grows large. */
+    /**
+     * Compiled templates by part and source (compiled templates are thread-safe), so a template is not
+     * parsed again for every email. Only sources up to 32 KiB are kept, at most 1000 of them (the map is
+     * cleared when full): at most about 32 MiB.
+     */
     private static final Map<String, Template> COMPILED = new ConcurrentHashMap<>();
-    private static final int MAX_CACHED = 2000;
+    private static final int MAX_CACHED = 1000;
+    private static final int MAX_CACHED_CHARS = 32 * 1024;
 
     /** Compiles {@code source} (or reuses a compiled copy); a syntax error is a 400 naming {@code fieldPath}. */
     public static Template compile(Part part, String source, String fieldPath) {
@@ -59,8 +64,10 @@ public final class Templates {
         Template cached = COMPILED.get(key);
         if (cached != null) return cached;
         Template t = compileNew(part, source, fieldPath);
-        if (COMPILED.size() >= MAX_CACHED) COMPILED.clear();
-        COMPILED.put(key, t);
+        if (source.length() <= MAX_CACHED_CHARS) {
+            if (COMPILED.size() >= MAX_CACHED) COMPILED.clear();
+            COMPILED.put(key, t);
+        }
         return t;
     }
 
