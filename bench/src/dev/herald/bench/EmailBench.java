@@ -46,6 +46,9 @@ import org.subethamail.smtp.server.SMTPServer;
  *   <li><b>herald</b>: E emails POSTed to {@code /api/v1/emails} (the built-in {@code user_invited}
  *   template, one recipient each, {@code --concurrency} requests in flight) until the sink has every
  *   message: emails/s accepted and emails/s end to end (first POST to last message received);</li>
+ *   <li><b>drain</b>: E emails accepted by an API-only Herald (nothing sent), then a worker-only Herald on
+ *   the same database started and timed until the sink has them all: the delivery side alone
+ *   (dispatcher, SMTP attempts, records);</li>
  *   <li><b>raw</b>: the same number of messages, built the same way, sent straight to the sink by
  *   Jakarta Mail over as many reused connections as Herald may open ({@code NOTIFICATION_SMTP_CONNECTIONS}).</li>
  * </ol>
@@ -58,7 +61,7 @@ public final class EmailBench {
 
     record Options(int emails, int runs, int warmup, int concurrency, Map<String, String> settings, int timeoutSeconds) {}
 
-    record Run(double acceptedPerSec, double endToEndPerSec, double rawPerSec) {}
+    record Run(double acceptedPerSec, double endToEndPerSec, double drainPerSec, double rawPerSec) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
@@ -70,26 +73,26 @@ public final class EmailBench {
             for (int i = 1; i <= o.runs(); i++) {
                 Run r = run(o, o.emails(), sink);
                 runs.add(r);
-                OUT.printf(Locale.ROOT, "run %d: %,.0f emails/s accepted, %,.0f emails/s end to end, raw %,.0f messages/s, ratio %.2f%n", i,
-                        r.acceptedPerSec(), r.endToEndPerSec(), r.rawPerSec(), r.endToEndPerSec() / r.rawPerSec());
+                OUT.printf(Locale.ROOT, "run %d: %,.0f emails/s accepted, %,.0f emails/s end to end, %,.0f emails/s drained, raw %,.0f messages/s, "
+                        + "drain/raw %.2f%n", i, r.acceptedPerSec(), r.endToEndPerSec(), r.drainPerSec(), r.rawPerSec(), r.drainPerSec() / r.rawPerSec());
             }
             OUT.printf(Locale.ROOT, "%n== median of %d run(s) ==%n", runs.size());
             OUT.printf(Locale.ROOT, "  emails/s accepted        %,10.0f%n", median(runs.stream().map(Run::acceptedPerSec).toList()));
             OUT.printf(Locale.ROOT, "  emails/s end to end      %,10.0f%n", median(runs.stream().map(Run::endToEndPerSec).toList()));
+            OUT.printf(Locale.ROOT, "  emails/s drained         %,10.0f%n", median(runs.stream().map(Run::drainPerSec).toList()));
             OUT.printf(Locale.ROOT, "  raw messages/s           %,10.0f%n", median(runs.stream().map(Run::rawPerSec).toList()));
-            OUT.printf(Locale.ROOT, "  ratio herald/raw         %10.2f%n", median(runs.stream().map(r -> r.endToEndPerSec() / r.rawPerSec()).toList()));
-            OUT.println("\n| run | emails/s accepted | emails/s end to end | raw messages/s | ratio |\n|---|---|---|---|---|");
+            OUT.printf(Locale.ROOT, "  ratio drain/raw          %10.2f%n", median(runs.stream().map(r -> r.drainPerSec() / r.rawPerSec()).toList()));
+            OUT.println("\n| run | emails/s accepted | emails/s end to end | emails/s drained | raw messages/s | drain/raw |\n|---|---|---|---|---|---|");
             for (int i = 0; i < runs.size(); i++) {
                 Run r = runs.get(i);
-                OUT.printf(Locale.ROOT, "| %d | %,.0f | %,.0f | %,.0f | %.2f |%n", i + 1, r.acceptedPerSec(), r.endToEndPerSec(), r.rawPerSec(),
-                        r.endToEndPerSec() / r.rawPerSec());
+                OUT.printf(Locale.ROOT, "| %d | %,.0f | %,.0f | %,.0f | %,.0f | %.2f |%n", i + 1, r.acceptedPerSec(), r.endToEndPerSec(), r.drainPerSec(),
+                        r.rawPerSec(), r.drainPerSec() / r.rawPerSec());
             }
         }
         System.exit(0);
     }
 
-    static Run run(Options o, int emails, Sink sink) throws Exception {
-        Path dir = Files.createTempDirectory("herald-email-bench");
+    static HeraldConfig config(Options o, Path dir, Sink sink) {
         Map<String, String> s = new HashMap<>();
         s.put("HERALD_DATA_DIR", dir.toString());
         s.put("HERALD_HTTP_HOST", "127.0.0.1");
@@ -99,46 +102,78 @@ public final class EmailBench {
         s.put("NOTIFICATION_SMTP_PORT", Integer.toString(sink.port()));
         s.put("NOTIFICATION_SMTP_FROM", "Bench <bench@herald.test>");
         s.putAll(o.settings());
-        HeraldConfig cfg = ConfigLoader.load(s, Map.of());
+        return ConfigLoader.load(s, Map.of());
+    }
+
+    static Run run(Options o, int emails, Sink sink) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.herald")).setLevel(ch.qos.logback.classic.Level.WARN);
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.subethamail")).setLevel(ch.qos.logback.classic.Level.WARN);
         double accepted;
         double endToEnd;
+        double drained;
+        Path dir = Files.createTempDirectory("herald-email-bench");
+        HeraldConfig cfg = config(o, dir, sink);
         try (Herald h = Herald.start(cfg, Herald.Mode.ALL)) {
-            String key = new Projects(h.database(), Clock.systemUTC()).create("bench").adminKey().key();
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-            URI uri = URI.create("http://127.0.0.1:" + h.port() + "/api/v1/emails");
             sink.reset();
-            Semaphore inFlight = new Semaphore(o.concurrency());
-            AtomicInteger failed = new AtomicInteger();
-            AtomicReference<String> firstError = new AtomicReference<>();
             long start = System.nanoTime();
-            for (int i = 0; i < emails; i++) {
-                inFlight.acquire();
-                HttpRequest req = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body(i))).build();
-                client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                    if (e != null || r.statusCode() != 202) {
-                        failed.incrementAndGet();
-                        firstError.compareAndSet(null, e != null ? e.toString() : r.statusCode() + " " + r.body());
-                    }
-                    inFlight.release();
-                });
-            }
-            inFlight.acquire(o.concurrency());
-            long acceptedAt = System.nanoTime();
-            if (failed.get() > 0) throw new IllegalStateException(failed.get() + " emails not accepted, first: " + firstError.get());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds());
-            while (sink.count() < emails && System.nanoTime() < deadline) Thread.sleep(5);
-            if (sink.count() < emails) throw new IllegalStateException("the sink got " + sink.count() + " of " + emails + " emails in time");
-            long done = sink.lastAt();
+            long acceptedAt = publish(o, h, emails);
+            awaitSink(o, sink, emails);
             accepted = emails / ((acceptedAt - start) / 1e9);
-            endToEnd = emails / ((done - start) / 1e9);
+            endToEnd = emails / ((sink.lastAt() - start) / 1e9);
         } finally {
             LoadHarness.deleteTree(dir);
         }
-        return new Run(accepted, endToEnd, raw(cfg, emails, sink));
+        Path dir2 = Files.createTempDirectory("herald-email-bench");
+        try {
+            HeraldConfig cfg2 = config(o, dir2, sink);
+            try (Herald api = Herald.start(cfg2, Herald.Mode.API_ONLY)) {
+                publish(o, api, emails);
+            }
+            sink.reset();
+            Herald worker = Herald.start(cfg2, Herald.Mode.WORKER_ONLY);
+            try {
+                awaitSink(o, sink, emails);
+                // From the first message to the last: the worker's start-up is not counted.
+                drained = (emails - 1) / ((sink.lastAt() - sink.firstAt()) / 1e9);
+            } finally {
+                worker.close();
+            }
+        } finally {
+            LoadHarness.deleteTree(dir2);
+        }
+        return new Run(accepted, endToEnd, drained, raw(cfg, emails, sink));
+    }
+
+    /** POSTs the emails with {@code --concurrency} in flight; returns when the last was accepted. */
+    static long publish(Options o, Herald h, int emails) throws Exception {
+        String key = new Projects(h.database(), Clock.systemUTC()).create("bench").adminKey().key();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        URI uri = URI.create("http://127.0.0.1:" + h.port() + "/api/v1/emails");
+        Semaphore inFlight = new Semaphore(o.concurrency());
+        AtomicInteger failed = new AtomicInteger();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        for (int i = 0; i < emails; i++) {
+            inFlight.acquire();
+            HttpRequest req = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body(i))).build();
+            client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                if (e != null || r.statusCode() != 202) {
+                    failed.incrementAndGet();
+                    firstError.compareAndSet(null, e != null ? e.toString() : r.statusCode() + " " + r.body());
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(o.concurrency());
+        long done = System.nanoTime();
+        if (failed.get() > 0) throw new IllegalStateException(failed.get() + " emails not accepted, first: " + firstError.get());
+        return done;
+    }
+
+    static void awaitSink(Options o, Sink sink, int emails) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds());
+        while (sink.count() < emails && System.nanoTime() < deadline) Thread.sleep(5);
+        if (sink.count() < emails) throw new IllegalStateException("the sink got " + sink.count() + " of " + emails + " emails in time");
     }
 
     /** The same messages straight to the sink: one reused Jakarta Mail connection per allowed SMTP connection. */
@@ -231,6 +266,7 @@ public final class EmailBench {
         private final SMTPServer server;
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong lastAt = new AtomicLong();
+        private final AtomicLong firstAt = new AtomicLong();
 
         Sink() throws java.io.IOException {
             server = SMTPServer.port(0).bindAddress(InetAddress.getByName("127.0.0.1")).hostName("sink.bench").insertReceivedHeaders(false)
@@ -250,9 +286,14 @@ public final class EmailBench {
             return lastAt.get();
         }
 
+        long firstAt() {
+            return firstAt.get();
+        }
+
         void reset() {
             count.set(0);
             lastAt.set(0);
+            firstAt.set(0);
         }
 
         private MessageHandler handler(MessageContext ctx) {
@@ -261,7 +302,9 @@ public final class EmailBench {
                 @Override public void recipient(String recipient) {}
                 @Override public String data(InputStream in) throws java.io.IOException {
                     in.transferTo(java.io.OutputStream.nullOutputStream());
-                    lastAt.set(System.nanoTime());
+                    long now = System.nanoTime();
+                    firstAt.compareAndSet(0, now);
+                    lastAt.set(now);
                     count.incrementAndGet();
                     return null;
                 }
