@@ -2,6 +2,7 @@ package dev.herald;
 
 import dev.herald.api.ApiServer;
 import dev.herald.config.HeraldConfig;
+import dev.herald.config.EmailSettings;
 import dev.herald.connections.ConnectionService;
 import dev.herald.connections.SlackChannel;
 import dev.herald.customeremail.CustomerEmailChannel;
@@ -12,11 +13,16 @@ import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.Retention;
 import dev.herald.delivery.RetryPolicy;
+import dev.herald.email.AdminNotices;
+import dev.herald.email.EmailChannel;
+import dev.herald.email.EmailService;
+import dev.herald.email.TemplateService;
 import dev.herald.metrics.Metrics;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundPolicy;
+import dev.herald.outbound.TrustAnchors;
 import dev.herald.projects.ApiKeys;
 import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
@@ -44,6 +50,7 @@ public final class Herald implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Database db;
     private final ConnectionService connections;
+    private final EmailChannel email;
 
     private Herald(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
         logRelaxedPolicy(cfg);
@@ -63,12 +70,19 @@ public final class Herald implements AutoCloseable {
             EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
             Authenticator authenticator = new Authenticator(outbound, clock);
             this.connections = new ConnectionService(db, policy, secrets, authenticator, clock);
-            WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures());
+            EmailSettings mail = cfg.email();
+            EmailService emails = new EmailService(db, mail, clock, cfg.idempotencyTtl(), wake);
+            WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures(),
+                    new AdminNotices(emails, mail.adminEmails()));
+            this.email = new EmailChannel(db, mail, mail.tls() == EmailSettings.Tls.NONE ? null : TrustAnchors.clientContext(cfg.outbound().caFile()), clock);
+            closeables.add(0, email);
             ApiKeys keys = new ApiKeys(db, clock);
             CustomerEmailService customerEmails = new CustomerEmailService(db, connections, keys, clock, cfg.publicUrl(), wake);
-            List<Channel> channels = List.of(webhooks, new CustomerEmailChannel(db, authenticator, connections, clock),
+            List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
                     new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults));
+            logEmail(mail);
             if (mode != Mode.API_ONLY) {
+                email.applyTransportSetting();
                 ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
                                 cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
@@ -80,9 +94,10 @@ public final class Herald implements AutoCloseable {
             this.dispatcher = ref[0];
             if (mode != Mode.WORKER_ONLY) {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
-                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace()), events,
-                        new DeliveryService(db, channels, clock, wake), connections, customerEmails,
-                        new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")), metrics, cfg.maxEventSizeBytes());
+                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
+                        events, new DeliveryService(db, channels, clock, wake), connections, customerEmails,
+                        new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")), metrics, cfg.maxEventSizeBytes(),
+                        emails, new TemplateService(db, clock));
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
             } else {
@@ -115,6 +130,23 @@ public final class Herald implements AutoCloseable {
 
     public Database database() {
         return db;
+    }
+
+    /** The email channel (SMTP connections, for tests and the benchmark). */
+    public EmailChannel email() {
+        return email;
+    }
+
+    private static void logEmail(EmailSettings m) {
+        if (!m.enabled()) {
+            log.info("email is off (NOTIFICATION_TRANSPORT=disabled)");
+            return;
+        }
+        log.info("email: SMTP relay {}:{}, tls {}, {}, from {}, up to {} connections", m.host(), m.port(),
+                m.tls().name().toLowerCase(java.util.Locale.ROOT), m.hasAuth() ? "AUTH as " + m.username() : "no AUTH", m.from(), m.connections());
+        if (m.hasAuth() && m.tls() == EmailSettings.Tls.NONE) {
+            log.warn("NOTIFICATION_SMTP_TLS=none with NOTIFICATION_SMTP_USERNAME: the SMTP password crosses the network in clear; use starttls or tls");
+        }
     }
 
     private static void logRelaxedPolicy(HeraldConfig cfg) {

@@ -6,6 +6,8 @@ import dev.herald.customeremail.CustomerEmailService;
 import dev.herald.ui.ReviewPages;
 import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.DeliveryService;
+import dev.herald.email.EmailService;
+import dev.herald.email.TemplateService;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
@@ -32,7 +34,7 @@ public final class ApiServer implements AutoCloseable {
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
                            ConnectionService connections, CustomerEmailService customerEmails, ReviewSessions reviewSessions,
-                           Metrics metrics, int maxEventBytes) {}
+                           Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates) {}
 
     private final Javalin app;
 
@@ -68,6 +70,7 @@ public final class ApiServer implements AutoCloseable {
             new ConnectionRoutes(s.connections()).register(r);
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
             new ReviewPages(s.customerEmails(), s.reviewSessions()).register(r);
+            new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.maxEventBytes()).register(r);
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());

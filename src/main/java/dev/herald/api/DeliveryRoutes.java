@@ -26,7 +26,7 @@ final class DeliveryRoutes {
                 throw ApiException.invalid("status", "'status' must be one of " + DeliveryService.STATUSES);
             }
             Http.json(ctx, 200, service.list(p.projectId(), new DeliveryService.Filter(Http.uuid(ctx, "webhook_id"),
-                    Http.uuid(ctx, "event_id"), status, null, cursor(ctx), Http.limit(ctx))));
+                    messageId(ctx), status, null, cursor(ctx), Http.limit(ctx), channel(ctx))));
         });
         r.get("/api/v1/deliveries/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
@@ -39,28 +39,46 @@ final class DeliveryRoutes {
         r.get("/api/v1/dead-letters", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
             Http.json(ctx, 200, service.list(p.projectId(), new DeliveryService.Filter(Http.uuid(ctx, "webhook_id"),
-                    Http.uuid(ctx, "event_id"), "dead", Http.time(ctx, "since"), cursor(ctx), Http.limit(ctx))));
+                    messageId(ctx), "dead", Http.time(ctx, "since"), cursor(ctx), Http.limit(ctx), channel(ctx))));
         });
         r.post("/api/v1/dead-letters/replay", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            JsonBody b = JsonBody.parse(ctx.body(), Set.of("delivery_id", "webhook_id", "since"));
+            JsonBody b = JsonBody.parse(ctx.body(), Set.of("delivery_id", "webhook_id", "email_id", "since"));
             String deliveryId = b.string("delivery_id", false);
             String webhookId = b.string("webhook_id", false);
+            String emailId = b.string("email_id", false);
             String since = b.string("since", false);
-            if (deliveryId == null && webhookId == null) {
-                throw ApiException.invalid("webhook_id", "give 'delivery_id' to replay one dead letter, or 'webhook_id' (and optionally 'since') to replay a webhook's");
+            if (deliveryId == null && webhookId == null && emailId == null) {
+                throw ApiException.invalid("webhook_id", "give 'delivery_id' to replay one dead letter, 'webhook_id' (and optionally 'since') to replay a webhook's, "
+                        + "or 'email_id' to replay an email's");
             }
-            if (deliveryId != null && (webhookId != null || since != null)) {
-                throw ApiException.invalid("delivery_id", "'delivery_id' cannot be combined with 'webhook_id' or 'since'");
+            if (deliveryId != null && (webhookId != null || emailId != null || since != null)) {
+                throw ApiException.invalid("delivery_id", "'delivery_id' cannot be combined with 'webhook_id', 'email_id' or 'since'");
             }
+            if (webhookId != null && emailId != null) throw ApiException.invalid("email_id", "'email_id' cannot be combined with 'webhook_id'");
             if (deliveryId != null && !Ids.isUuid(deliveryId)) throw ApiException.invalid("delivery_id", "'delivery_id' must be a UUID");
             if (webhookId != null && !Ids.isUuid(webhookId)) throw ApiException.invalid("webhook_id", "'webhook_id' must be a UUID");
-            int n = service.replay(p.projectId(), deliveryId, webhookId, since == null ? null : Http.time(since, "since"));
+            if (emailId != null && !Ids.isUuid(emailId)) throw ApiException.invalid("email_id", "'email_id' must be a UUID");
+            int n = service.replay(p.projectId(), deliveryId, webhookId, emailId, since == null ? null : Http.time(since, "since"));
             if (deliveryId != null && n == 0) throw ApiException.notFound("dead letter");
             ObjectNode out = Json.object();
             out.put("replayed", n);
             Http.json(ctx, 202, out);
         });
+    }
+
+    /** {@code event_id} or {@code email_id}: both name the message a delivery carries. */
+    private static String messageId(Context ctx) {
+        String event = Http.uuid(ctx, "event_id");
+        String email = Http.uuid(ctx, "email_id");
+        if (event != null && email != null) throw ApiException.invalid("email_id", "'email_id' cannot be combined with 'event_id'");
+        return event != null ? event : email;
+    }
+
+    private static String channel(Context ctx) {
+        String c = ctx.queryParam("channel");
+        if (c != null && !Set.of("webhook", "email").contains(c)) throw ApiException.invalid("channel", "'channel' must be webhook or email");
+        return c;
     }
 
     private static String cursor(Context ctx) {

@@ -30,13 +30,7 @@ final class EventRoutes {
             if (raw.length > maxBytes) {
                 throw new ApiException(413, "payload_too_large", "event body is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
-            String key = ctx.header("Idempotency-Key");
-            if (key != null) {
-                key = key.trim();
-                if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-                    throw ApiException.invalid("Idempotency-Key", "'Idempotency-Key' must be 1 to 255 visible ASCII characters");
-                }
-            }
+            String key = idempotencyKey(ctx);
             JsonBody body = JsonBody.parse(new String(raw, StandardCharsets.UTF_8), FIELDS);
             String type = body.string("type", true);
             if (!EventPatterns.isValidType(type)) {
@@ -51,7 +45,19 @@ final class EventRoutes {
         });
     }
 
-    private static String sha256(byte[] b) {
+    /** The request's {@code Idempotency-Key}, checked; null when absent. */
+    static String idempotencyKey(io.javalin.http.Context ctx) {
+        String key = ctx.header("Idempotency-Key");
+        if (key != null) {
+            key = key.trim();
+            if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+                throw ApiException.invalid("Idempotency-Key", "'Idempotency-Key' must be 1 to 255 visible ASCII characters");
+            }
+        }
+        return key;
+    }
+
+    static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (NoSuchAlgorithmException e) {

@@ -174,7 +174,68 @@ public final class ConfigLoader {
                 retention,
                 new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed,
                         get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))),
-                get(Settings.PUBLIC_URL, ConfigLoader::publicUrl));
+                get(Settings.PUBLIC_URL, ConfigLoader::publicUrl),
+                wholeSeconds(Settings.NOTIFICATION_HTTP_TIMEOUT, 1, HeraldConfig.MAX_TIMEOUT_SECONDS),
+                email());
+    }
+
+    private Duration wholeSeconds(Setting s, int min, int max) {
+        Duration d = durationIn(s, Duration.ofSeconds(min), Duration.ofSeconds(max));
+        if (d.toMillis() % 1000 != 0) throw new ConfigException(s.key(), "must be whole seconds, got " + Durations.format(d));
+        return d;
+    }
+
+    private <E extends Enum<E>> E choice(Setting s, Class<E> type) {
+        return get(s, v -> {
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) return e;
+            }
+            throw new IllegalArgumentException("expected one of " + Arrays.stream(type.getEnumConstants())
+                    .map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+        });
+    }
+
+    private EmailSettings email() {
+        EmailSettings.Transport transport = choice(Settings.NOTIFICATION_TRANSPORT, EmailSettings.Transport.class);
+        String host = get(Settings.SMTP_HOST, v -> {
+            if (v.isEmpty()) throw new IllegalArgumentException("must not be empty");
+            if (!v.matches("[A-Za-z0-9._:\\[\\]-]+")) throw new IllegalArgumentException("must be a host name or an IP address");
+            return v;
+        });
+        int port = intIn(Settings.SMTP_PORT, 1, 65535);
+        String username = get(Settings.SMTP_USERNAME, v -> {
+            if (v.chars().anyMatch(Character::isISOControl)) throw new IllegalArgumentException("must not contain control characters");
+            return v;
+        });
+        // Not trimmed: a password may end in a space. Checked without ever quoting it.
+        String password = raw(Settings.SMTP_PASSWORD);
+        if (password.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+            throw new ConfigException(Settings.SMTP_PASSWORD.key(), "invalid value (secret value): must not contain line breaks or NUL");
+        }
+        if (!username.isEmpty() && password.isEmpty()) {
+            throw new ConfigException(Settings.SMTP_PASSWORD.key(), "is required when " + Settings.SMTP_USERNAME.key() + " is set");
+        }
+        if (username.isEmpty() && !password.isEmpty()) {
+            throw new ConfigException(Settings.SMTP_USERNAME.key(), "is required when " + Settings.SMTP_PASSWORD.key() + " is set");
+        }
+        String from = get(Settings.SMTP_FROM, v -> {
+            dev.herald.email.Addresses.parse(v);
+            return v;
+        });
+        List<Duration> schedule = get(Settings.SMTP_RETRY_SCHEDULE, v -> {
+            if (v.isEmpty()) return List.of();
+            List<Duration> out = Arrays.stream(v.split(",")).map(String::trim).map(Durations::parse).toList();
+            if (out.size() > 20) throw new IllegalArgumentException("at most 20 delays");
+            for (Duration d : out) {
+                if (d.compareTo(Duration.ofDays(7)) > 0) throw new IllegalArgumentException("each delay must be at most 7d");
+            }
+            return out;
+        });
+        List<String> admins = get(Settings.ADMIN_EMAILS, v -> Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                .map(x -> dev.herald.email.Addresses.parse(x).address()).distinct().toList());
+        return new EmailSettings(transport, host, port, username, password, from, choice(Settings.SMTP_TLS, EmailSettings.Tls.class),
+                durationIn(Settings.SMTP_TIMEOUT, Duration.ofSeconds(1), Duration.ofSeconds(HeraldConfig.MAX_TIMEOUT_SECONDS)),
+                intIn(Settings.SMTP_CONNECTIONS, 1, 64), schedule, admins);
     }
 
     private static String publicUrl(String v) {

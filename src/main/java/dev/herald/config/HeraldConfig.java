@@ -28,7 +28,9 @@ public record HeraldConfig(
         long maxResponseSizeBytes,
         Duration retention,
         OutboundSettings outbound,
-        String publicUrl) {
+        String publicUrl,
+        Duration defaultWebhookTimeout,
+        EmailSettings email) {
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;
@@ -59,6 +61,6 @@ public record HeraldConfig(
         return "HeraldConfig[http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", database="
                 + (isSqlite() ? databaseUrl.replaceAll("\\?.*$", "") + (databaseUrl.contains("?") ? "?(options hidden)" : "") : "(postgresql)") + ", masterKey=" + (masterKey.isEmpty() ? "(key file)" : "(set)")
                 + ", deliveryConcurrency=" + deliveryConcurrency + ", perWebhookConcurrency=" + perWebhookConcurrency
-                + ", lease=" + Durations.format(deliveryLease) + ", outbound=" + outbound + "]";
+                + ", lease=" + Durations.format(deliveryLease) + ", outbound=" + outbound + ", email=" + email + "]";
     }
 }

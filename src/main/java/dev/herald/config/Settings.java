@@ -60,10 +60,36 @@ public final class Settings {
             "PEM file of extra CA certificates trusted for outbound HTTPS (internal targets with a private CA). Added to the system trust store, never replacing it. Logged at startup when set.", false);
     public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "http://localhost:8080",
             "The URL people use to reach this Herald (scheme, host, port, optional path prefix). Links to the review page in Slack notices start with it; an https URL also marks the review session cookie Secure.", false);
+    public static final Setting ADMIN_EMAILS = new Setting("HERALD_ADMIN_EMAILS", null, "",
+            "Comma-separated addresses that receive operator notices by email (a webhook disabled automatically) when NOTIFICATION_TRANSPORT is smtp.", false);
+    public static final Setting NOTIFICATION_TRANSPORT = new Setting("NOTIFICATION_TRANSPORT", null, "disabled",
+            "How email leaves Herald: `disabled` (POST /api/v1/emails answers 409 and queued emails wait, paused) or `smtp` (through the relay below).", false);
+    public static final Setting NOTIFICATION_HTTP_TIMEOUT = new Setting("NOTIFICATION_HTTP_TIMEOUT", null, "10s",
+            "Default timeout of a webhook attempt, for webhooks created without `timeout_seconds`.", false);
+    public static final Setting SMTP_HOST = new Setting("NOTIFICATION_SMTP_HOST", null, "localhost",
+            "SMTP relay host name or address (not subject to the outbound network policy: the operator chooses it).", false);
+    public static final Setting SMTP_PORT = new Setting("NOTIFICATION_SMTP_PORT", null, "1025",
+            "SMTP relay port: 1025 is Mailpit's; relays usually listen on 587 (starttls) or 465 (tls).", false);
+    public static final Setting SMTP_USERNAME = new Setting("NOTIFICATION_SMTP_USERNAME", null, "",
+            "SMTP AUTH user name; empty sends without AUTH. Needs NOTIFICATION_SMTP_PASSWORD.", false);
+    public static final Setting SMTP_PASSWORD = new Setting("NOTIFICATION_SMTP_PASSWORD", null, "",
+            "SMTP AUTH password. Never logged; prefer the environment to a file.", true);
+    public static final Setting SMTP_FROM = new Setting("NOTIFICATION_SMTP_FROM", null, "Herald <herald@localhost>",
+            "Sender of every email: the From header and the envelope sender (MAIL FROM); its domain names the Message-IDs.", false);
+    public static final Setting SMTP_TLS = new Setting("NOTIFICATION_SMTP_TLS", null, "none",
+            "`none` (plain SMTP), `starttls` (upgrade required: a relay that does not offer STARTTLS fails the attempt, never falls back to plain text) or `tls` (implicit TLS, SMTPS). Certificates and host names are checked; SECURITY_OUTBOUND_CA_FILE adds a private CA.", false);
+    public static final Setting SMTP_TIMEOUT = new Setting("NOTIFICATION_SMTP_TIMEOUT", null, "30s",
+            "Limit for connecting, each SMTP read and write, and one whole attempt (waiting for a pooled connection included).", false);
+    public static final Setting SMTP_CONNECTIONS = new Setting("NOTIFICATION_SMTP_CONNECTIONS", null, "4",
+            "Most SMTP connections open to the relay at once; connections are kept and reused across messages.", false);
+    public static final Setting SMTP_RETRY_SCHEDULE = new Setting("NOTIFICATION_SMTP_RETRY_SCHEDULE", null, "5s,30s,2m,10m,30m,2h",
+            "Delays between attempts of an email after a 4xx answer or a network error (comma-separated durations); 5xx answers dead-letter at once.", false);
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
-            OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL);
+            OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,
+            ADMIN_EMAILS, NOTIFICATION_TRANSPORT, NOTIFICATION_HTTP_TIMEOUT, SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM,
+            SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE);
 }

@@ -20,7 +20,11 @@ import tools.jackson.databind.node.ObjectNode;
 public final class DeliveryService {
     public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
     private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
-            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type";
+            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type, r.address";
+    /** Deliveries with their message and, for email, their recipient. */
+    private static final String FROM = " FROM deliveries d JOIN messages m ON m.id = d.message_id LEFT JOIN email_recipients r ON r.delivery_id = d.id";
+    /** The channel whose deliveries carry a recipient instead of a webhook (dev.herald.email.EmailChannel.NAME). */
+    private static final String EMAIL = "email";
 
     private final Database db;
     private final Map<String, Channel> channels = new HashMap<>();
@@ -35,13 +39,18 @@ public final class DeliveryService {
     }
 
     /** Filters for listing; null means any. {@code cursor} is the last id of the previous page. */
-    public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit) {}
+    public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit, String channel) {
+        public Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit) {
+            this(targetId, messageId, status, completedSince, cursor, limit, null);
+        }
+    }
 
     /** A page of deliveries as JSON, newest first, with {@code next_cursor} when more exist. */
     public ObjectNode list(String projectId, Filter f) {
         List<ObjectNode> rows = db.read(h -> {
-            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.project_id = :p");
+            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + FROM + " WHERE d.project_id = :p");
             if (f.targetId() != null) sql.append(" AND d.target_id = :t");
+            if (f.channel() != null) sql.append(" AND d.channel = :ch");
             if (f.messageId() != null) sql.append(" AND d.message_id = :m");
             if (f.status() != null) sql.append(" AND d.status = :s");
             if (f.completedSince() != null) sql.append(" AND d.completed_at >= :since");
@@ -49,6 +58,7 @@ public final class DeliveryService {
             sql.append(" ORDER BY d.id DESC LIMIT :lim");
             Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("lim", f.limit() + 1);
             if (f.targetId() != null) q.bind("t", f.targetId());
+            if (f.channel() != null) q.bind("ch", f.channel());
             if (f.messageId() != null) q.bind("m", f.messageId());
             if (f.status() != null) q.bind("s", f.status());
             if (f.completedSince() != null) q.bind("since", f.completedSince());
@@ -67,7 +77,7 @@ public final class DeliveryService {
     public ObjectNode get(String projectId, String id) {
         if (!Ids.isUuid(id)) throw ApiException.notFound("delivery");
         return db.read(h -> {
-            ObjectNode d = h.createQuery("SELECT " + COLUMNS + " FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = :id AND d.project_id = :p")
+            ObjectNode d = h.createQuery("SELECT " + COLUMNS + FROM + " WHERE d.id = :id AND d.project_id = :p")
                     .bind("id", id).bind("p", projectId).map((rs, ctx) -> row(rs)).findOne()
                     .orElseThrow(() -> ApiException.notFound("delivery"));
             ArrayNode attempts = d.putArray("attempts");
@@ -98,8 +108,8 @@ public final class DeliveryService {
             throw ApiException.conflict("delivery is " + status + "; only dead, succeeded or cancelled deliveries can be retried");
         }
         String channel = current.get("channel").asString();
-        String target = current.get("target_id").asString();
         db.writer().execute(h -> {
+            String target = h.createQuery("SELECT target_id FROM deliveries WHERE id = :id").bind("id", id).mapTo(String.class).one();
             Channel.TargetState state = state(h, channel, target);
             if (state == Channel.TargetState.GONE) throw ApiException.conflict("the target of this delivery (its webhook or connection) was deleted");
             DeliveryRepository.requeue(h, List.of(id), state == Channel.TargetState.ACTIVE ? "pending" : "paused", clock.millis());
@@ -111,15 +121,22 @@ public final class DeliveryService {
 
     /** Replays dead letters: one by id, or all of a webhook's dead-lettered since a time. Returns how many. */
     public int replay(String projectId, String deliveryId, String targetId, Long since) {
+        return replay(projectId, deliveryId, targetId, null, since);
+    }
+
+    /** Replays dead letters: one by id, all of a webhook's, or all of a message's (an email's recipients), optionally only since a time. */
+    public int replay(String projectId, String deliveryId, String targetId, String messageId, Long since) {
         int n = db.writer().execute(h -> {
             long now = clock.millis();
             StringBuilder sql = new StringBuilder("SELECT id, channel, target_id FROM deliveries WHERE project_id = :p AND status = 'dead'");
             if (deliveryId != null) sql.append(" AND id = :id");
             if (targetId != null) sql.append(" AND target_id = :t");
+            if (messageId != null) sql.append(" AND message_id = :m");
             if (since != null) sql.append(" AND completed_at >= :since");
             Query q = h.createQuery(sql.toString()).bind("p", projectId);
             if (deliveryId != null) q.bind("id", deliveryId);
             if (targetId != null) q.bind("t", targetId);
+            if (messageId != null) q.bind("m", messageId);
             if (since != null) q.bind("since", since);
             List<String[]> rows = q.map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("channel"), rs.getString("target_id")}).list();
             Map<String, List<String>> byStatus = new HashMap<>();
@@ -147,12 +164,19 @@ public final class DeliveryService {
     private static ObjectNode row(java.sql.ResultSet rs) throws java.sql.SQLException {
         ObjectNode n = Json.object();
         n.put("id", rs.getString("id"));
-        n.put("event_id", rs.getString("message_id"));
-        n.put("event_type", rs.getString("type"));
-        n.put("channel", rs.getString("channel"));
         String channel = rs.getString("channel");
-        n.put("target_id", rs.getString("target_id"));
-        n.put("webhook_id", channel.equals("webhook") ? rs.getString("target_id") : null);
+        if (EMAIL.equals(channel)) {
+            n.put("email_id", rs.getString("message_id"));
+            n.put("template", rs.getString("type"));
+            n.put("channel", channel);
+            n.put("recipient", rs.getString("address"));
+        } else {
+            n.put("event_id", rs.getString("message_id"));
+            n.put("event_type", rs.getString("type"));
+            n.put("channel", channel);
+            n.put("target_id", rs.getString("target_id"));
+            n.put("webhook_id", channel.equals("webhook") ? rs.getString("target_id") : null);
+        }
         n.put("status", rs.getString("status"));
         n.put("attempt_count", rs.getInt("attempts"));
         long next = rs.getLong("next_attempt_at");

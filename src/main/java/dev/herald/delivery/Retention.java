@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prunes history: finished deliveries (and their attempts) older than the retention, messages no
- * delivery refers to any more, and expired idempotency keys. Deletes in small batches so the writer
- * is never held for long.
+ * Prunes history: finished deliveries (and their attempts and email recipients) older than the
+ * retention, messages (and emails) no delivery refers to any more, and expired idempotency keys.
+ * Deletes in small batches so the writer is never held for long.
  */
 public final class Retention implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
@@ -52,6 +52,7 @@ public final class Retention implements AutoCloseable {
                             .bind("floor", Ids.uuid7Floor(cutoff)).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
                     if (ids.isEmpty()) return 0;
                     h.createUpdate("DELETE FROM attempts WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
+                    h.createUpdate("DELETE FROM email_recipients WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
                     return h.createUpdate("DELETE FROM deliveries WHERE id IN (<ids>)").bindList("ids", ids).execute();
                 });
                 total += n;
@@ -59,6 +60,8 @@ public final class Retention implements AutoCloseable {
             }
             db.writer().execute(h -> h.createUpdate("DELETE FROM messages WHERE created_at < :c AND NOT EXISTS "
                     + "(SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)").bind("c", cutoff).execute());
+            db.writer().execute(h -> h.createUpdate("DELETE FROM emails WHERE created_at < :c AND NOT EXISTS "
+                    + "(SELECT 1 FROM messages m WHERE m.id = emails.id)").bind("c", cutoff).execute());
             if (total > 0) log.info("retention removed {} finished deliveries older than {}", total, retention);
             return total;
         } catch (RuntimeException e) {

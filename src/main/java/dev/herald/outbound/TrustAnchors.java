@@ -44,6 +44,23 @@ public final class TrustAnchors {
         }
     }
 
+    /**
+     * A TLS client context trusting the system's anchors plus, when {@code extraPem} is not null, that
+     * file's certificates. For connections other than outbound HTTP (the SMTP relay); host names are
+     * checked by the caller.
+     */
+    public static javax.net.ssl.SSLContext clientContext(Path extraPem) {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(extraPem == null ? null : withExtra(extraPem));
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
     /** A trust store holding the system's anchors and the extra file's certificates. */
     static KeyStore withExtra(Path pem) {
         try {

@@ -97,11 +97,12 @@ public final class EventService {
         return new Accepted(m.id(), targets.size(), false);
     }
 
-    /** Idempotency keys, scoped per project and endpoint. */
-    static final class Idempotency {
+    /** Idempotency keys, scoped per project and endpoint ({@code events}, {@code emails}). */
+    public static final class Idempotency {
         private Idempotency() {}
 
-        static Optional<String> find(Handle h, String projectId, String scope, String key, String requestHash, long notBefore) {
+        /** The stored answer for this key, if one is younger than {@code notBefore}; a different request under the key is a 422. */
+        public static Optional<String> find(Handle h, String projectId, String scope, String key, String requestHash, long notBefore) {
             return h.createQuery("SELECT request_hash, response FROM idempotency_keys WHERE project_id = :p AND scope = :s AND key = :k AND created_at >= :nb")
                     .bind("p", projectId).bind("s", scope).bind("k", key).bind("nb", notBefore)
                     .map((rs, ctx) -> {
@@ -113,7 +114,7 @@ public final class EventService {
                     }).findOne();
         }
 
-        static void store(Handle h, String projectId, String scope, String key, String requestHash, String response, long now) {
+        public static void store(Handle h, String projectId, String scope, String key, String requestHash, String response, long now) {
             // An expired row with the same key is replaced.
             h.createUpdate("DELETE FROM idempotency_keys WHERE project_id = :p AND scope = :s AND key = :k")
                     .bind("p", projectId).bind("s", scope).bind("k", key).execute();

@@ -57,8 +57,17 @@ public final class WebhookChannel implements Channel {
     private final Map<String, WebhookSecret> opened = new ConcurrentHashMap<>();
     private final Map<String, Auth> openedAuth = new ConcurrentHashMap<>();
 
+    private final DisableListener onDisabled;
+
     public WebhookChannel(Database db, Authenticator authenticator, SecretBox secrets, EventService events, Subscriptions subscriptions,
                           Clock clock, Metrics metrics, int disableAfter) {
+        this(db, authenticator, secrets, events, subscriptions, clock, metrics, disableAfter, DisableListener.NONE);
+    }
+
+    /** @param onDisabled also told of each automatic disabling (the operators' email notice) */
+    public WebhookChannel(Database db, Authenticator authenticator, SecretBox secrets, EventService events, Subscriptions subscriptions,
+                          Clock clock, Metrics metrics, int disableAfter, DisableListener onDisabled) {
+        this.onDisabled = onDisabled;
         this.db = db;
         this.subscriptions = subscriptions;
         this.authenticator = authenticator;
@@ -191,6 +200,7 @@ public final class WebhookChannel implements Channel {
         data.put("reason", reason);
         data.put("disabled_at", DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(now)));
         events.insertInternal(h, w.projectId(), "webhook.disabled", data, now);
+        onDisabled.disabled(h, w, reason, now);
         return () -> {
             metrics.webhookDisabled();
             log.warn("webhook {} of project {} disabled: {} (url host {})", w.id(), w.projectId(), reason, URI.create(w.url()).getHost());

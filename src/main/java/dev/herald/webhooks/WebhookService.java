@@ -43,8 +43,16 @@ public final class WebhookService {
     private final SecretBox secrets;
     private final Clock clock;
     private final Duration defaultGrace;
+    private final int defaultTimeoutSeconds;
 
     public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace) {
+        this(db, subscriptions, policy, secrets, clock, defaultGrace, Webhook.DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    /** @param defaultTimeoutSeconds {@code timeout_seconds} of webhooks created without one (NOTIFICATION_HTTP_TIMEOUT) */
+    public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace,
+                          int defaultTimeoutSeconds) {
+        this.defaultTimeoutSeconds = defaultTimeoutSeconds;
         this.db = db;
         this.subscriptions = subscriptions;
         this.policy = policy;
@@ -77,7 +85,7 @@ public final class WebhookService {
         WebhookSecret secret = WebhookSecret.generate();
         Boolean enabled = in.bool("enabled");
         Webhook w = new Webhook(id, projectId, url, events, description(in), headers, enabled == null || enabled, null, null,
-                schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE), timeout(in, Webhook.DEFAULT_TIMEOUT_SECONDS),
+                schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE), timeout(in, defaultTimeoutSeconds),
                 sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now,
                 auth[0], auth[1]);
         db.writer().execute(h -> {

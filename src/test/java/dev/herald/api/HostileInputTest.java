@@ -19,7 +19,9 @@ class HostileInputTest {
 
     @BeforeAll
     static void start() {
-        herald = TestHerald.start();
+        // Email on, towards a port where nothing listens: a hostile body that happens to be valid is only queued.
+        herald = TestHerald.start(Map.of("NOTIFICATION_TRANSPORT", "smtp", "NOTIFICATION_SMTP_HOST", "127.0.0.1", "NOTIFICATION_SMTP_PORT", "9",
+                "NOTIFICATION_SMTP_RETRY_SCHEDULE", "", "NOTIFICATION_SMTP_TIMEOUT", "1s"));
         api = herald.newProject("hostile");
         webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
         api.post("/api/v1/connections", "{\"name\":\"h\",\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"allowed_routes\":[\"POST /*\"]}}}");
@@ -44,7 +46,15 @@ class HostileInputTest {
             "{\"connection_details\":null}", "{\"connection_details\":{\"http\":[]}}", "{\"connection_details\":{\"slack\":{\"bot_token\":1}}}",
             "{\"connection_details\":{\"email_webhook\":{\"base_url\":\"https://a.example.com\",\"basic_auth\":{\"username\":\"\\u0000\"}}}}",
             "{\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\",\"max_response_size_bytes\":1e30}}}",
-            "{\"name\":\"" + "n".repeat(300) + "\"}", "{\"method\":\"BREW\",\"path\":\"x\"}", "{\"path\":\"/%2e%2e/admin\"}", "{\"body\":" + "[".repeat(3000) + "]".repeat(3000) + "}", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+            "{\"name\":\"" + "n".repeat(300) + "\"}", "{\"method\":\"BREW\",\"path\":\"x\"}", "{\"path\":\"/%2e%2e/admin\"}", "{\"body\":" + "[".repeat(3000) + "]".repeat(3000) + "}", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}",
+            "{\"to\":[{}]}", "{\"to\":[null]}", "{\"to\":[[]]}", "{\"to\":[\"a@example.com\"],\"template\":1}",
+            "{\"to\":[\"a@example.com\"],\"template\":\"../x\"}", "{\"to\":[\"<>\"],\"subject\":\"s\",\"text\":\"t\"}",
+            "{\"to\":[\"a@example.com\"],\"template\":\"user_invited\",\"variables\":{\"a\":" + "[".repeat(900) + "]".repeat(900) + "}}",
+            "{\"to\":[\"a@example.com\"],\"subject\":\"{{#a}}\",\"text\":\"{{/b}}\",\"variables\":{}}",
+            "{\"to\":[\"a@example.com\"],\"subject\":\"s\",\"html\":\"{{{\",\"variables\":{}}", "{\"subject\":\"{{\",\"text\":\"x\"}",
+            "{\"subject\":\"s\",\"text\":\"{{=<% %>=}}<%x%>\"}", "{\"subject\":\"s\",\"html\":\"{{> partial}}\"}",
+            "{\"to\":[\"a@example.com\"],\"subject\":\"" + "s".repeat(2000) + "\",\"text\":\"t\"}",
+            "{\"to\":[{\"email\":\"a@example.com\",\"name\":\"\\u202e\\ud800\"}],\"subject\":\"s\",\"text\":\"t\"}");
 
     @Test
     void noBodyOnAnyRouteCausesA5xx() {
@@ -55,6 +65,8 @@ class HostileInputTest {
             {"POST", "/api/v1/connections/h/test"}, {"POST", "/api/v1/customer-emails"},
             {"POST", "/api/v1/customer-emails/" + webhookId + "/approve"}, {"POST", "/api/v1/customer-emails/" + webhookId + "/reject"},
             {"POST", "/api/v1/customer-emails/" + webhookId + "/send"},
+            {"POST", "/api/v1/emails"}, {"PUT", "/api/v1/email-templates/x"},
+            {"PUT", "/api/v1/email-templates/user_invited"},
         };
         List<String> failures = new ArrayList<>();
         for (String[] r : routes) {
@@ -74,7 +86,9 @@ class HostileInputTest {
             "/api/v1/deliveries?cursor=zzz", "/api/v1/deliveries?status=%00", "/api/v1/deliveries?event_id=%27%20OR%201%3D1",
             "/api/v1/dead-letters?since=tomorrow", "/api/v1/dead-letters?since=", "/api/v1/webhooks/%2e%2e", "/api/v1/deliveries/%00",
             "/api/v1/connections/%2e%2e", "/api/v1/connections/A%20B", "/api/v1/connections/" + "x".repeat(500),
-            "/api/v1/customer-emails?status=nope", "/api/v1/customer-emails?cursor=zzz", "/api/v1/customer-emails?limit=-1", "/api/v1/customer-emails/%00"};
+            "/api/v1/customer-emails?status=nope", "/api/v1/customer-emails?cursor=zzz", "/api/v1/customer-emails?limit=-1", "/api/v1/customer-emails/%00",
+            "/api/v1/deliveries?channel=sms", "/api/v1/deliveries?email_id=x", "/api/v1/dead-letters?email_id=%00", "/api/v1/emails/%00",
+            "/api/v1/emails/" + "0".repeat(36), "/api/v1/email-templates/%2e%2e", "/api/v1/email-templates/" + "x".repeat(500)};
         for (String q : queries) {
             Api.Res res = api.get(q);
             assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);

@@ -53,6 +53,10 @@ public final class Api {
         return send("POST", path, body, headers);
     }
 
+    public Res put(String path, String body) {
+        return send("PUT", path, body, Map.of());
+    }
+
     public Res patch(String path, String body) {
         return send("PATCH", path, body, Map.of());
     }
