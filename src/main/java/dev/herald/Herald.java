@@ -24,6 +24,7 @@ import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundPolicy;
 import dev.herald.outbound.TrustAnchors;
 import dev.herald.projects.ApiKeys;
+import dev.herald.signing.KeyCheck;
 import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
@@ -58,13 +59,16 @@ public final class Herald implements AutoCloseable {
         closeables.add(db);
         try {
             SecretBox secrets = new SecretBox(MasterKey.load(cfg));
+            KeyCheck.verify(db, secrets);
             Metrics metrics = new Metrics();
             OutboundPolicy policy = new OutboundPolicy(cfg.outbound());
             OutboundClient outbound = new OutboundClient(policy, resolver, cfg.maxResponseSizeBytes(), cfg.perWebhookConcurrency());
             closeables.add(0, outbound);
             Dispatcher[] ref = new Dispatcher[1];
+            // New work wakes this process's dispatcher at once and, on PostgreSQL, every other node's (NOTIFY).
             Runnable wake = () -> {
                 if (ref[0] != null) ref[0].wake();
+                db.announceWork();
             };
             Subscriptions subscriptions = new Subscriptions();
             EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
@@ -92,7 +96,11 @@ public final class Herald implements AutoCloseable {
                 retention.start();
             }
             this.dispatcher = ref[0];
-            if (mode != Mode.WORKER_ONLY) {
+            if (mode == Mode.WORKER_ONLY) {
+                // A worker answers only /healthz, /readyz and /metrics, and only when given a port.
+                this.api = cfg.workerHttpPort() < 0 ? null : ApiServer.opsOnly(db, metrics, cfg.httpHost(), cfg.workerHttpPort()).start();
+                if (api != null) closeables.add(0, api);
+            } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
                         events, new DeliveryService(db, channels, clock, wake), connections, customerEmails,
@@ -100,10 +108,11 @@ public final class Herald implements AutoCloseable {
                         emails, new TemplateService(db, clock));
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
-            } else {
-                this.api = null;
             }
-            if (dispatcher != null) dispatcher.start();
+            if (dispatcher != null) {
+                dispatcher.start();
+                db.listenForWork(dispatcher::wake);
+            }
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -8,6 +8,7 @@ import dev.herald.config.HeraldConfig;
 import dev.herald.config.Settings;
 import dev.herald.projects.Projects;
 import dev.herald.store.Database;
+import dev.herald.store.StoreException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Self-hosted webhook and email delivery.",
-        subcommands = {Main.Serve.class, Main.Admin.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Serve.class, Main.Worker.class, Main.Admin.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -96,24 +97,78 @@ public final class Main implements Runnable {
             Map<String, String> flags = store.flags();
             if (port != null) flags.put(Settings.HTTP_PORT.key(), port);
             if (host != null) flags.put(Settings.HTTP_HOST.key(), host);
-            HeraldConfig cfg;
-            try {
-                cfg = load(flags);
-            } catch (ConfigException e) {
-                System.err.println("herald: configuration error: " + e.getMessage());
-                return 2;
-            }
-            Herald herald = Herald.start(cfg, apiOnly ? Herald.Mode.API_ONLY : Herald.Mode.ALL);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                herald.close();
-                stopped.countDown();
-            }, "herald-shutdown"));
-            LoggerFactory.getLogger(Main.class).info("Herald {} listening on http://{}:{} (data: {}, database: {})", Version.get(),
-                    cfg.httpHost(), herald.port(), cfg.dataDir(), cfg.isSqlite() ? "SQLite" : "PostgreSQL");
-            stopped.await();
-            return 0;
+            return run(flags, apiOnly ? Herald.Mode.API_ONLY : Herald.Mode.ALL);
         }
+    }
+
+    @Command(name = "worker", mixinStandardHelpOptions = true, description = "Run a worker process without the API.",
+            subcommands = {WorkerNotifications.class})
+    static final class Worker implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
+    }
+
+    @Command(name = "notifications", mixinStandardHelpOptions = true,
+            description = {"Deliver notifications (webhooks, email, Slack, customer email) without serving the API.",
+                    "On PostgreSQL any number of workers and API nodes can share one database."})
+    static final class WorkerNotifications implements Callable<Integer> {
+        @CommandLine.Mixin
+        StoreOptions store = new StoreOptions();
+
+        @Option(names = "--port", description = "Answer /healthz, /readyz and /metrics on this port (env HERALD_WORKER_HTTP_PORT; default: no port).")
+        String port;
+
+        @Option(names = "--host", description = "Interface for --port (env HERALD_HTTP_HOST, default 0.0.0.0).")
+        String host;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> flags = store.flags();
+            if (port != null) flags.put(Settings.WORKER_HTTP_PORT.key(), port);
+            if (host != null) flags.put(Settings.HTTP_HOST.key(), host);
+            return run(flags, Herald.Mode.WORKER_ONLY);
+        }
+    }
+
+    /** Starts Herald in {@code mode} and blocks until the process is told to stop. */
+    static int run(Map<String, String> flags, Herald.Mode mode) throws InterruptedException {
+        HeraldConfig cfg;
+        try {
+            cfg = load(flags);
+        } catch (ConfigException e) {
+            System.err.println("herald: configuration error: " + e.getMessage());
+            return 2;
+        }
+        Herald herald;
+        try {
+            herald = Herald.start(cfg, mode);
+        } catch (StoreException e) {
+            System.err.println("herald: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            herald.close();
+            stopped.countDown();
+        }, "herald-shutdown"));
+        String database = cfg.isSqlite() ? "SQLite " + cfg.databaseUrlForLogs() : "PostgreSQL " + cfg.databaseUrlForLogs();
+        if (herald.port() < 0) {
+            LoggerFactory.getLogger(Main.class).info("Herald {} worker running (database: {})", Version.get(), database);
+        } else {
+            LoggerFactory.getLogger(Main.class).info("Herald {} {} on http://{}:{} (data: {}, database: {})", Version.get(),
+                    switch (mode) {
+                        case ALL -> "API and worker listening";
+                        case API_ONLY -> "API (no worker) listening";
+                        case WORKER_ONLY -> "worker answering health checks";
+                    }, cfg.httpHost(), herald.port(), cfg.dataDir(), database);
+        }
+        stopped.await();
+        return 0;
     }
 
     @Command(name = "admin", mixinStandardHelpOptions = true, description = "Administrative commands.",

@@ -38,6 +38,42 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
 
+    private ApiServer(Javalin app) {
+        this.app = app;
+    }
+
+    /** The operational endpoints alone (/healthz, /readyz, /metrics), for a worker process. */
+    public static ApiServer opsOnly(Database db, Metrics metrics, String host, int port) {
+        return new ApiServer(Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.jetty.host = host;
+            cfg.jetty.port = port;
+            opsRoutes(cfg.routes, db, metrics);
+            cfg.routes.error(404, ctx -> Http.json(ctx, 404, Http.error("not_found", "no such route: " + ctx.method() + " " + ctx.path(), null)));
+        }));
+    }
+
+    private static void opsRoutes(io.javalin.config.RoutesConfig r, Database db, Metrics metrics) {
+        r.get("/healthz", ctx -> {
+            ObjectNode n = Json.object();
+            n.put("status", "ok");
+            Http.json(ctx, 200, n);
+        });
+        r.get("/readyz", ctx -> {
+            if (db.ping()) {
+                ObjectNode n = Json.object();
+                n.put("status", "ready");
+                Http.json(ctx, 200, n);
+            } else {
+                ctx.header("Retry-After", "5");
+                Http.json(ctx, 503, Http.error("database_unavailable", "the database cannot be reached", null));
+            }
+        });
+        r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+    }
+
     public ApiServer(Services s, String host, int port) {
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -48,21 +84,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.jetty.port = port;
             var r = cfg.routes;
             r.before("/api/*", ctx -> authenticate(ctx, s.keys()));
-            r.get("/healthz", ctx -> {
-                ObjectNode n = Json.object();
-                n.put("status", "ok");
-                Http.json(ctx, 200, n);
-            });
-            r.get("/readyz", ctx -> {
-                if (s.db().ping()) {
-                    ObjectNode n = Json.object();
-                    n.put("status", "ready");
-                    Http.json(ctx, 200, n);
-                } else {
-                    Http.json(ctx, 503, Http.error("database_unavailable", "the database cannot be reached", null));
-                }
-            });
-            r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(s.metrics().scrape()));
+            opsRoutes(r, s.db(), s.metrics());
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);
             new EventRoutes(s.events(), s.maxEventBytes()).register(r);

@@ -104,7 +104,9 @@ public final class ConfigLoader {
             if (v.isEmpty()) throw new IllegalArgumentException("must not be empty");
             return Path.of(v).toAbsolutePath().normalize();
         });
-        String dbUrl = get(Settings.DATABASE_URL, v -> DatabaseUrls.normalize(v, dataDir));
+        DatabaseUrls.Target db = get(Settings.DATABASE_URL, v -> DatabaseUrls.normalize(v, dataDir));
+        String dbPassword = raw(Settings.DATABASE_PASSWORD);
+        if (dbPassword.isEmpty()) dbPassword = db.password();
         String sync = get(Settings.SQLITE_SYNCHRONOUS, v -> {
             String u = v.toUpperCase(Locale.ROOT);
             if (!List.of("OFF", "NORMAL", "FULL", "EXTRA").contains(u)) throw new IllegalArgumentException("expected OFF, NORMAL, FULL or EXTRA");
@@ -150,7 +152,9 @@ public final class ConfigLoader {
                 }),
                 port,
                 dataDir,
-                dbUrl,
+                db.jdbcUrl(),
+                db.user(),
+                dbPassword,
                 intIn(Settings.DATABASE_POOL_SIZE, 1, 200),
                 sync,
                 masterKey,
@@ -176,7 +180,13 @@ public final class ConfigLoader {
                         get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))),
                 get(Settings.PUBLIC_URL, ConfigLoader::publicUrl),
                 wholeSeconds(Settings.NOTIFICATION_HTTP_TIMEOUT, 1, HeraldConfig.MAX_TIMEOUT_SECONDS),
-                email());
+                email(),
+                get(Settings.WORKER_HTTP_PORT, v -> {
+                    if (v.isEmpty()) return -1;
+                    int n = Integer.parseInt(v);
+                    if (n < 0 || n > 65535) throw new IllegalArgumentException("must be between 0 and 65535, or empty for none");
+                    return n;
+                }));
     }
 
     private Duration wholeSeconds(Setting s, int min, int max) {

@@ -10,6 +10,8 @@ public record HeraldConfig(
         int httpPort,
         Path dataDir,
         String databaseUrl,
+        String databaseUser,
+        String databasePassword,
         int databasePoolSize,
         String sqliteSynchronous,
         String masterKey,
@@ -30,7 +32,8 @@ public record HeraldConfig(
         OutboundSettings outbound,
         String publicUrl,
         Duration defaultWebhookTimeout,
-        EmailSettings email) {
+        EmailSettings email,
+        int workerHttpPort) {
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;
@@ -55,11 +58,22 @@ public record HeraldConfig(
         return databaseUrl.startsWith("jdbc:sqlite:");
     }
 
-    /** Secrets never reach logs: the master key and database URL are masked. */
+    /** True when the store is PostgreSQL. */
+    public boolean isPostgres() {
+        return databaseUrl.startsWith("jdbc:postgresql:");
+    }
+
+    /** The database URL as logs may show it: no credentials, no options (they may carry a password). */
+    public String databaseUrlForLogs() {
+        String u = databaseUrl.replaceAll("\\?.*$", "") + (databaseUrl.contains("?") ? "?(options hidden)" : "");
+        return databaseUser == null ? u : u.replaceFirst("^jdbc:postgresql://", "jdbc:postgresql://" + databaseUser + "@");
+    }
+
+    /** Secrets never reach logs: the master key and database credentials are masked. */
     @Override
     public String toString() {
         return "HeraldConfig[http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", database="
-                + (isSqlite() ? databaseUrl.replaceAll("\\?.*$", "") + (databaseUrl.contains("?") ? "?(options hidden)" : "") : "(postgresql)") + ", masterKey=" + (masterKey.isEmpty() ? "(key file)" : "(set)")
+                + databaseUrlForLogs() + ", masterKey=" + (masterKey.isEmpty() ? "(key file)" : "(set)")
                 + ", deliveryConcurrency=" + deliveryConcurrency + ", perWebhookConcurrency=" + perWebhookConcurrency
                 + ", lease=" + Durations.format(deliveryLease) + ", outbound=" + outbound + ", email=" + email + "]";
     }

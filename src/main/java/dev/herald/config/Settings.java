@@ -12,12 +12,17 @@ public final class Settings {
             "Interface the HTTP API listens on.", false);
     public static final Setting HTTP_PORT = new Setting("HERALD_HTTP_PORT", "--port", "8080",
             "TCP port of the HTTP API (0 picks a free port).", false);
+    public static final Setting WORKER_HTTP_PORT = new Setting("HERALD_WORKER_HTTP_PORT", null, "",
+            "Port on which `herald worker notifications` answers /healthz, /readyz and /metrics (on HERALD_HTTP_HOST). Empty: the worker listens on no port.", false);
     public static final Setting DATA_DIR = new Setting("HERALD_DATA_DIR", "--data-dir", "./data",
             "Directory for the embedded database and the generated master key file.", false);
     public static final Setting DATABASE_URL = new Setting("HERALD_DATABASE_URL", "--database-url", "",
-            "Database to use. Empty means SQLite at <data dir>/herald.db. Accepts a SQLite path, `sqlite:` or `jdbc:sqlite:` URL.", true);
+            "Database to use. Empty means SQLite at <data dir>/herald.db. Accepts a SQLite path, a `sqlite:` or `jdbc:sqlite:` URL, "
+            + "or PostgreSQL as `postgresql://user:password@host:5432/database` (libpq form, `?sslmode=` and other options allowed) or `jdbc:postgresql://host:5432/database`.", true);
+    public static final Setting DATABASE_PASSWORD = new Setting("HERALD_DATABASE_PASSWORD", null, "",
+            "PostgreSQL password, if you would rather not put it in HERALD_DATABASE_URL (it wins over the URL's).", true);
     public static final Setting DATABASE_POOL_SIZE = new Setting("HERALD_DATABASE_POOL_SIZE", null, "8",
-            "Read connections in the pool (writes go through one writer connection with group commit).", false);
+            "Read connections in the pool. Each process also holds one writer connection (group commit) and, on PostgreSQL, one listening for new work.", false);
     public static final Setting SQLITE_SYNCHRONOUS = new Setting("HERALD_SQLITE_SYNCHRONOUS", null, "FULL",
             "SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes only.", false);
     public static final Setting MASTER_KEY = new Setting("HERALD_MASTER_KEY", null, "",
@@ -85,8 +90,8 @@ public final class Settings {
     public static final Setting SMTP_RETRY_SCHEDULE = new Setting("NOTIFICATION_SMTP_RETRY_SCHEDULE", null, "5s,30s,2m,10m,30m,2h",
             "Delays between attempts of an email after a 4xx answer or a network error (comma-separated durations); 5xx answers dead-letter at once.", false);
 
-    public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, DATA_DIR, DATABASE_URL,
-            DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
+    public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, WORKER_HTTP_PORT, DATA_DIR, DATABASE_URL,
+            DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,

@@ -1,6 +1,7 @@
 package dev.herald.delivery;
 
 import dev.herald.Ids;
+import dev.herald.store.Dialect;
 import dev.herald.store.Sql;
 import dev.herald.store.StoreException;
 import java.sql.PreparedStatement;
@@ -66,19 +67,43 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Leases up to {@code limit} due deliveries, at most {@code room.get(target)} (or {@code perTarget})
-     * per target, skipping {@code excluded} targets. Runs in the writer's transaction, which on SQLite
-     * holds the write lock, so two claims never overlap.
+     * Leases up to {@code limit} due deliveries, at most {@code perTarget} in flight per target, skipping
+     * {@code excluded} targets. Runs in {@link dev.herald.store.Database#serialized}, so two claims never
+     * overlap, on one node or many.
+     *
+     * <p>On SQLite this process is the only worker, and {@code inFlight} (its own counts, which include
+     * attempts finished but not yet recorded) is the whole picture. On PostgreSQL the counts are read from
+     * the table instead, which covers every node: that is what makes the per-target limit hold across
+     * nodes. Candidate rows are locked with {@code FOR UPDATE SKIP LOCKED}, so rows another transaction
+     * is changing (a target being paused, a delivery being retried by hand) are passed over, not waited for.
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
+        Dialect dialect = Dialect.of(h);
+        boolean shared = dialect == Dialect.POSTGRESQL;
         List<Claim> candidates = new ArrayList<>();
+        Map<String, Integer> busy = inFlight;
+        Set<String> skip = excluded;
+        List<PreparedStatement> opened = new ArrayList<>();
         try {
-            PreparedStatement q = Sql.cached(h, "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
-                    + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + Sql.idsIn("?") + ") "
-                    + "ORDER BY next_attempt_at LIMIT ?");
+            if (shared) {
+                busy = new HashMap<>();
+                skip = new java.util.HashSet<>();
+                PreparedStatement counts = open(h, opened, false,
+                        "SELECT target_id, count(*) FROM deliveries WHERE status = 'in_flight' GROUP BY target_id");
+                try (ResultSet rs = counts.executeQuery()) {
+                    while (rs.next()) {
+                        int n = rs.getInt(2);
+                        busy.put(rs.getString(1), n);
+                        if (n >= perTarget) skip.add(rs.getString(1));
+                    }
+                }
+            }
+            PreparedStatement q = open(h, opened, !shared, "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
+                    + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
+                    + "ORDER BY next_attempt_at LIMIT ?" + dialect.skipLocked());
             q.setLong(1, now);
-            q.setString(2, Sql.jsonArray(excluded));
+            q.setString(2, Sql.jsonArray(skip));
             q.setInt(3, Math.min(limit * 4, 10_000));
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
@@ -90,14 +115,14 @@ public final class DeliveryRepository {
             List<Claim> chosen = new ArrayList<>();
             for (Claim c : candidates) {
                 if (chosen.size() >= limit) break;
-                int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
+                int used = busy.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
                 if (used >= perTarget) continue;
                 taken.merge(c.targetId(), 1, Integer::sum);
                 chosen.add(c);
             }
             if (chosen.isEmpty()) return chosen;
-            PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
-                    + "WHERE id IN (" + Sql.idsIn("?") + ")");
+            PreparedStatement u = open(h, opened, !shared, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
+                    + "WHERE id IN (" + dialect.idsIn("?") + ")");
             u.setString(1, owner);
             u.setLong(2, leaseUntil);
             u.setLong(3, now);
@@ -106,7 +131,23 @@ public final class DeliveryRepository {
             return chosen;
         } catch (SQLException e) {
             throw new StoreException("cannot claim deliveries: " + e.getMessage(), e);
+        } finally {
+            for (PreparedStatement ps : opened) {
+                try {
+                    ps.close();
+                } catch (SQLException ignored) {
+                    // closing
+                }
+            }
         }
+    }
+
+    /** A statement cached on the writer's connection, or (on a pooled connection) prepared for this use and closed after it. */
+    private static PreparedStatement open(Handle h, List<PreparedStatement> opened, boolean cached, String sql) throws SQLException {
+        if (cached) return Sql.cached(h, sql);
+        PreparedStatement ps = h.getConnection().prepareStatement(sql);
+        opened.add(ps);
+        return ps;
     }
 
     /** The new state of a delivery after an attempt. */
@@ -226,7 +267,7 @@ public final class DeliveryRepository {
 
     public static List<Message> messages(Handle h, Collection<String> ids) {
         if (ids.isEmpty()) return List.of();
-        return h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id IN (" + Sql.idsIn(":ids") + ")")
+        return h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id IN (" + Sql.idsIn(h, ":ids") + ")")
                 .bind("ids", Sql.jsonArray(ids))
                 .map((rs, ctx) -> new Message(rs.getString("id"), rs.getString("project_id"), rs.getString("kind"), rs.getString("type"),
                         rs.getBytes("body"), rs.getLong("created_at")))

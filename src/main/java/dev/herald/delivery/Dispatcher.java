@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * slow or dead endpoint fills only its own slots and everything else keeps flowing.
  *
  * <p>Hazards: the lease must outlast the longest request timeout, or a live attempt is claimed again by
- * another node (duplicates). The per-target accounting here is per node; nodes sharing a database each
- * apply the limit.
+ * another node (duplicates). On PostgreSQL the per-target limit is counted in the database at each
+ * claim, across every node; the counts kept here only let a claim skip targets this node alone fills.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -136,7 +136,7 @@ public final class Dispatcher implements AutoCloseable {
         });
         long now = clock.millis();
         long leaseUntil = now + settings.lease().toMillis();
-        return db.writer().executeRelaxed(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
+        return db.serialized(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
                 settings.perTargetConcurrency(), busy, excluded));
     }
 

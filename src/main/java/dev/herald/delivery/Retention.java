@@ -45,11 +45,15 @@ public final class Retention implements AutoCloseable {
             if (retention.isZero()) return 0;
             long cutoff = now - retention.toMillis();
             int total = 0;
+            String floor = Ids.uuid7Floor(cutoff);
+            String skipLocked = db.dialect().skipLocked();
             while (true) {
                 int n = db.writer().execute(h -> {
                     // Walks the primary key (UUIDv7, creation order) up to the cutoff; a delivery finishes after it is created.
-                    var ids = h.createQuery("SELECT id FROM deliveries WHERE id < :floor AND completed_at IS NOT NULL AND completed_at < :c LIMIT :n")
-                            .bind("floor", Ids.uuid7Floor(cutoff)).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
+                    // On PostgreSQL, rows another node's pass has taken are skipped, so nodes prune side by side.
+                    var ids = h.createQuery("SELECT id FROM deliveries WHERE id < :floor AND completed_at IS NOT NULL AND completed_at < :c LIMIT :n"
+                                    + skipLocked)
+                            .bind("floor", floor).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
                     if (ids.isEmpty()) return 0;
                     h.createUpdate("DELETE FROM attempts WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
                     h.createUpdate("DELETE FROM email_recipients WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
@@ -58,15 +62,27 @@ public final class Retention implements AutoCloseable {
                 total += n;
                 if (n < BATCH) break;
             }
-            db.writer().execute(h -> h.createUpdate("DELETE FROM messages WHERE created_at < :c AND NOT EXISTS "
-                    + "(SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)").bind("c", cutoff).execute());
-            db.writer().execute(h -> h.createUpdate("DELETE FROM emails WHERE created_at < :c AND NOT EXISTS "
-                    + "(SELECT 1 FROM messages m WHERE m.id = emails.id)").bind("c", cutoff).execute());
+            // Messages (and the emails that describe them) once no delivery refers to them; message ids are UUIDv7 too.
+            deleteUnreferenced("messages", "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)", floor, cutoff);
+            deleteUnreferenced("emails", "NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = emails.id)", floor, cutoff);
             if (total > 0) log.info("retention removed {} finished deliveries older than {}", total, retention);
             return total;
         } catch (RuntimeException e) {
             log.warn("retention pass failed: {}", e.getMessage());
             return 0;
+        }
+    }
+
+    private void deleteUnreferenced(String table, String unreferenced, String floor, long cutoff) {
+        String skipLocked = db.dialect().skipLocked();
+        while (true) {
+            int n = db.writer().execute(h -> {
+                var ids = h.createQuery("SELECT id FROM " + table + " WHERE id < :floor AND created_at < :c AND " + unreferenced + " LIMIT :n" + skipLocked)
+                        .bind("floor", floor).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
+                if (ids.isEmpty()) return 0;
+                return h.createUpdate("DELETE FROM " + table + " WHERE id IN (<ids>)").bindList("ids", ids).execute();
+            });
+            if (n < BATCH) return;
         }
     }
 

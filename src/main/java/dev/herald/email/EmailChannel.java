@@ -95,7 +95,7 @@ public final class EmailChannel implements Channel, AutoCloseable {
         List<String> ids = claims.stream().map(Claim::id).filter(id -> !envelopes.containsKey(id)).toList();
         if (ids.isEmpty()) return;
         db.read(h -> h.createQuery("SELECT r.delivery_id, r.address, e.envelope_from FROM email_recipients r JOIN emails e ON e.id = r.email_id "
-                        + "WHERE r.delivery_id IN (" + Sql.idsIn(":ids") + ")").bind("ids", Sql.jsonArray(ids))
+                        + "WHERE r.delivery_id IN (" + Sql.idsIn(h, ":ids") + ")").bind("ids", Sql.jsonArray(ids))
                 .map((rs, ctx) -> envelopes.put(rs.getString("delivery_id"), new Envelope(rs.getString("envelope_from"), rs.getString("address"))))
                 .list());
     }

@@ -6,38 +6,68 @@ import dev.herald.config.HeraldConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The database: a pool of read connections, one {@link Writer} that group-commits every write, and
  * migrations run at open. Reads are bounded by a semaphore the size of the pool, so virtual threads
  * queue in Java rather than spinning inside the pool.
+ *
+ * <p>On SQLite one process owns the file. On PostgreSQL any number of processes share the database:
+ * each has its own writer, claims of due work are serialized across processes ({@link #serialized}),
+ * and new work is announced to every process with {@code NOTIFY} ({@link #announceWork}).
  */
 public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    /** The NOTIFY channel that tells workers on every node that work may be due now. */
+    public static final String WORK_CHANNEL = "herald_work";
+    /** pg_advisory_xact_lock key serializing claims across nodes ("herald" in ASCII). */
+    private static final long CLAIM_LOCK = 0x686572616c64L;
+
     private final Dialect dialect;
+    private final HeraldConfig cfg;
     private final HikariDataSource readPool;
     private final HikariDataSource writePool;
     private final Jdbi reader;
     private final Writer writer;
     private final Semaphore readPermits;
+    private final AtomicBoolean announcePending = new AtomicBoolean();
+    private volatile WorkListener listener;
 
-    private Database(Dialect dialect, HikariDataSource readPool, HikariDataSource writePool, String[] syncPragmas) {
+    private Database(Dialect dialect, HeraldConfig cfg, HikariDataSource readPool, HikariDataSource writePool, String[] syncPragmas) {
         this.dialect = dialect;
+        this.cfg = cfg;
         this.readPool = readPool;
         this.writePool = writePool;
-        this.reader = Jdbi.create(readPool);
-        this.writer = new Writer(Jdbi.create(writePool), dialect, syncPragmas);
+        this.reader = jdbi(readPool, dialect);
+        this.writer = new Writer(jdbi(writePool, dialect), dialect, syncPragmas);
         this.readPermits = new Semaphore(readPool.getMaximumPoolSize());
     }
 
+    private static Jdbi jdbi(HikariDataSource ds, Dialect dialect) {
+        Jdbi j = Jdbi.create(ds);
+        j.define(Dialect.ATTRIBUTE, dialect);
+        return j;
+    }
+
     public static Database open(HeraldConfig cfg) {
+        return cfg.isPostgres() ? openPostgres(cfg) : openSqlite(cfg);
+    }
+
+    private static Database openSqlite(HeraldConfig cfg) {
         String url = cfg.databaseUrl();
-        if (!cfg.isSqlite()) throw new IllegalArgumentException("unsupported database: only SQLite in this build");
-        Path file = Path.of(url.substring("jdbc:sqlite:".length()));
+        Path file = Path.of(url.substring("jdbc:sqlite:".length()).replaceAll("\\?.*$", ""));
         try {
             if (file.getParent() != null) Files.createDirectories(file.getParent());
         } catch (IOException e) {
@@ -45,12 +75,12 @@ public final class Database implements AutoCloseable {
         }
         HikariDataSource write = new HikariDataSource(sqlite(url, "herald-write", 1, cfg.sqliteSynchronous(), false));
         try {
-            migrate(write, Dialect.SQLITE);
+            migrate(Flyway.configure().dataSource(write), Dialect.SQLITE);
             HikariDataSource read = new HikariDataSource(sqlite(url, "herald-read", cfg.databasePoolSize(), cfg.sqliteSynchronous(), true));
             String sync = cfg.sqliteSynchronous();
             // Batches of only redoable work (claims, attempt records) commit at NORMAL; see Writer.submitRelaxed.
             String[] pragmas = sync.equals("FULL") || sync.equals("EXTRA") ? new String[] {sync, "NORMAL"} : null;
-            return new Database(Dialect.SQLITE, read, write, pragmas);
+            return new Database(Dialect.SQLITE, cfg, read, write, pragmas);
         } catch (RuntimeException e) {
             write.close();
             throw e;
@@ -74,13 +104,62 @@ public final class Database implements AutoCloseable {
         return hc;
     }
 
-    private static void migrate(HikariDataSource ds, Dialect dialect) {
-        Flyway.configure()
-                .dataSource(ds)
-                .locations(dialect.migrations())
-                .loggers("slf4j")
-                .load()
-                .migrate();
+    private static Database openPostgres(HeraldConfig cfg) {
+        HikariDataSource write;
+        try {
+            write = new HikariDataSource(postgres(cfg, "herald-write", 1));
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to PostgreSQL at " + cfg.databaseUrlForLogs() + ": " + rootMessage(e), e);
+        }
+        HikariDataSource read = null;
+        try {
+            // Flyway wants two connections on PostgreSQL (one holds its lock): it opens its own, for the migration only.
+            migrate(Flyway.configure().dataSource(cfg.databaseUrl(), cfg.databaseUser(), cfg.databasePassword()), Dialect.POSTGRESQL);
+            read = new HikariDataSource(postgres(cfg, "herald-read", cfg.databasePoolSize()));
+            return new Database(Dialect.POSTGRESQL, cfg, read, write, null);
+        } catch (RuntimeException e) {
+            if (read != null) read.close();
+            write.close();
+            throw e;
+        }
+    }
+
+    private static HikariConfig postgres(HeraldConfig cfg, String name, int size) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(cfg.databaseUrl());
+        if (cfg.databaseUser() != null) hc.setUsername(cfg.databaseUser());
+        if (cfg.databasePassword() != null && !cfg.databasePassword().isEmpty()) hc.setPassword(cfg.databasePassword());
+        hc.setPoolName(name);
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(1);
+        hc.setAutoCommit(true);
+        // A request waits at most this long for a connection before it is answered 503.
+        hc.setConnectionTimeout(5_000);
+        hc.setKeepaliveTime(60_000);
+        // Defaults for a server that may go away; the URL's own values win (pgjdbc reads URL parameters last).
+        hc.addDataSourceProperty("connectTimeout", "5");
+        hc.addDataSourceProperty("socketTimeout", "60");
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        hc.addDataSourceProperty("ApplicationName", "herald");
+        return hc;
+    }
+
+    private static void migrate(org.flywaydb.core.api.configuration.FluentConfiguration flyway, Dialect dialect) {
+        try {
+            // On PostgreSQL Flyway holds an advisory lock while it migrates, so nodes starting together take turns.
+            flyway.locations(dialect.migrations())
+                    .loggers("slf4j")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new StoreException("database migration failed: " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 
     public Dialect dialect() {
@@ -94,12 +173,7 @@ public final class Database implements AutoCloseable {
 
     /** Runs a read on a pooled connection. */
     public <T> T read(HandleCallback<T, RuntimeException> callback) {
-        try {
-            readPermits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while waiting for a read connection", e);
-        }
+        acquire();
         try (Handle h = reader.open()) {
             return callback.withHandle(h);
         } catch (StoreException e) {
@@ -109,6 +183,87 @@ public final class Database implements AutoCloseable {
         } finally {
             readPermits.release();
         }
+    }
+
+    private void acquire() {
+        try {
+            readPermits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a connection", e);
+        }
+    }
+
+    /**
+     * Runs a short write in its own transaction, one at a time across every node sharing the database:
+     * on PostgreSQL under a transaction-scoped advisory lock on a pooled connection (so it never shares a
+     * transaction, and so never a lock order, with the writer's batches); on SQLite in the writer, whose
+     * transactions already exclude each other. Used to claim due work, so that counts of work in flight
+     * read inside it are exact across nodes.
+     */
+    public <T> T serialized(Writer.Job<T> job) {
+        if (dialect == Dialect.SQLITE) return writer.executeRelaxed(job);
+        acquire();
+        try (Handle h = reader.open()) {
+            Connection c = h.getConnection();
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT pg_advisory_xact_lock(" + CLAIM_LOCK + ")");
+                }
+                T result = job.run(h);
+                c.commit();
+                return result;
+            } catch (Exception e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is likely gone
+                }
+                if (e instanceof StoreException se) throw se;
+                throw new StoreException("database write failed: " + e.getMessage(), e);
+            } finally {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // a broken connection is evicted by the pool
+                }
+            }
+        } catch (SQLException | org.jdbi.v3.core.ConnectionException e) {
+            throw new StoreException("database unavailable: " + e.getMessage(), e);
+        } finally {
+            readPermits.release();
+        }
+    }
+
+    /**
+     * Tells the workers of every other node that work may be due now (PostgreSQL {@code NOTIFY}, sent
+     * through the writer; calls made while one is queued are folded into it). Nothing on SQLite, where the
+     * only worker is in this process and is woken directly.
+     */
+    public void announceWork() {
+        if (dialect != Dialect.POSTGRESQL || !announcePending.compareAndSet(false, true)) return;
+        writer.submitRelaxed(h -> {
+            announcePending.set(false);
+            try (Statement s = h.getConnection().createStatement()) {
+                s.execute("NOTIFY " + WORK_CHANNEL);
+            }
+            return null;
+        }).exceptionally(t -> {
+            log.debug("could not announce new work: {}", t.getMessage());
+            return null;
+        });
+    }
+
+    /**
+     * Calls {@code onWork} whenever any node announces work (PostgreSQL only; on SQLite the caller's own
+     * wake-ups are the only ones). Holds one connection of its own, outside the pools, and reconnects
+     * after the database comes back.
+     */
+    public synchronized void listenForWork(Runnable onWork) {
+        if (dialect != Dialect.POSTGRESQL || listener != null) return;
+        listener = new WorkListener(cfg, onWork);
+        listener.start();
     }
 
     /** True when a trivial query succeeds; used by /readyz. */
@@ -122,6 +277,8 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        WorkListener l = listener;
+        if (l != null) l.close();
         writer.close();
         readPool.close();
         writePool.close();

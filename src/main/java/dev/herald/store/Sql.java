@@ -40,8 +40,8 @@ public final class Sql {
     }
 
     /** A subquery yielding the ids of a JSON array bound to {@code param}: {@code id IN (} + this + {@code )}. */
-    public static String idsIn(String param) {
-        return "SELECT value FROM json_each(" + param + ")";
+    public static String idsIn(Handle h, String param) {
+        return Dialect.of(h).idsIn(param);
     }
 
     /** The JSON array of ids to bind for {@link #idsIn}. Ids are UUIDs and never need escaping, but quotes are escaped anyway. */

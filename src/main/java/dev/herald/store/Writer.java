@@ -23,7 +23,11 @@ import org.slf4j.LoggerFactory;
  * its own savepoint so a failing job rolls back alone. A job's future completes only after the commit,
  * so "accepted" always means "durable".
  *
- * <p>Hazard: a job must only touch the database through its handle. Anything else it does (cache
+ * <p>On PostgreSQL a batch that another node's transaction deadlocks with is rolled back whole and run
+ * again, so a job may run more than once before it commits.
+ *
+ * <p>Hazard: a job must only touch the database through its handle, and must give the same effect if
+ * it is run again after a rollback. Anything else it does (cache
  * updates, notifications) would happen even if the commit later fails; do those in the future's
  * continuation instead. A slow job delays every job in its batch, so jobs are short statements, never
  * network calls.
@@ -132,7 +136,44 @@ public final class Writer implements AutoCloseable {
         closeHandle();
     }
 
+    /** Thrown through a batch to roll it back whole and run it again (a deadlock or serialization failure). */
+    private static final class RetryBatch extends RuntimeException {
+        RetryBatch(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    private static final int MAX_TRIES = 4;
+
+    /**
+     * True for PostgreSQL's deadlock and serialization failures: the transaction was chosen as a victim
+     * and would succeed if run again. They can happen when another node's batch locks the same rows in
+     * another order.
+     */
+    static boolean retryable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException se && ("40P01".equals(se.getSQLState()) || "40001".equals(se.getSQLState()))) return true;
+        }
+        return false;
+    }
+
     private void runBatch(List<Pending<?>> batch) {
+        for (int tries = 1; ; tries++) {
+            try {
+                runBatchOnce(batch, tries < MAX_TRIES);
+                return;
+            } catch (RetryBatch e) {
+                log.debug("batch of {} jobs rolled back ({}); running it again", batch.size(), e.getMessage());
+                try {
+                    Thread.sleep(tries * 5L);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private void runBatchOnce(List<Pending<?>> batch, boolean mayRetry) {
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         try {
@@ -157,6 +198,7 @@ public final class Writer implements AutoCloseable {
                         results[i] = batch.get(i).job().run(h);
                         control.execute("RELEASE SAVEPOINT job");
                     } catch (Exception e) {
+                        if (mayRetry && retryable(e)) throw new RetryBatch(e);
                         control.execute("ROLLBACK TO SAVEPOINT job");
                         control.execute("RELEASE SAVEPOINT job");
                         failures[i] = e;
@@ -169,8 +211,11 @@ public final class Writer implements AutoCloseable {
                 } catch (SQLException | RuntimeException ignored) {
                     // the connection is likely gone; it is reopened on the next batch
                 }
+                if (mayRetry && !(e instanceof RetryBatch) && retryable(e)) throw new RetryBatch(e);
                 throw e;
             }
+        } catch (RetryBatch e) {
+            throw e;
         } catch (SQLException | RuntimeException e) {
             closeHandle();
             StoreException failure = new StoreException("database write failed: " + e.getMessage(), e);

@@ -148,7 +148,7 @@ public final class WebhookChannel implements Channel {
     public Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds) {
         Map<String, TargetState> out = new java.util.HashMap<>();
         if (targetIds.isEmpty()) return out;
-        h.createQuery("SELECT id, enabled, deleted_at FROM webhooks WHERE id IN (" + Sql.idsIn(":ids") + ")").bind("ids", Sql.jsonArray(targetIds))
+        h.createQuery("SELECT id, enabled, deleted_at FROM webhooks WHERE id IN (" + Sql.idsIn(h, ":ids") + ")").bind("ids", Sql.jsonArray(targetIds))
                 .map((rs, ctx) -> {
                     rs.getLong("deleted_at");
                     TargetState s = !rs.wasNull() ? TargetState.GONE : rs.getInt("enabled") == 1 ? TargetState.ACTIVE : TargetState.PAUSED;

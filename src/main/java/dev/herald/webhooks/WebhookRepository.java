@@ -54,7 +54,7 @@ public final class WebhookRepository {
 
     public static List<Webhook> findAll(Handle h, List<String> ids) {
         if (ids.isEmpty()) return List.of();
-        return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id IN (" + Sql.idsIn(":ids") + ")").bind("ids", Sql.jsonArray(ids)).map(WebhookRepository::map).list();
+        return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id IN (" + Sql.idsIn(h, ":ids") + ")").bind("ids", Sql.jsonArray(ids)).map(WebhookRepository::map).list();
     }
 
     public static List<Webhook> list(Handle h, String projectId) {
@@ -99,7 +99,7 @@ public final class WebhookRepository {
 
     public static void resetFailures(Handle h, java.util.Collection<String> ids) {
         if (ids.isEmpty()) return;
-        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (" + Sql.idsIn(":ids") + ") AND consecutive_failures <> 0")
+        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (" + Sql.idsIn(h, ":ids") + ") AND consecutive_failures <> 0")
                 .bind("ids", Sql.jsonArray(ids)).execute();
     }
 

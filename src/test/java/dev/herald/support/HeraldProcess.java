@@ -66,6 +66,9 @@ public final class HeraldProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
+        if (!env.containsKey("HERALD_DATABASE_URL") && env.containsKey("HERALD_DATA_DIR") && TestDatabases.postgres()) {
+            pb.environment().put("HERALD_DATABASE_URL", TestDatabases.urlFor(Path.of(env.get("HERALD_DATA_DIR"))));
+        }
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return pb;
     }

@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A real Herald in this JVM: its own data dir, SQLite, port 0. The outbound policy lets plain http to
+ * A real Herald in this JVM: its own data dir, port 0, and the engine the suite runs against
+ * ({@link TestDatabases}): SQLite in the data dir, or a PostgreSQL schema of its own. The outbound policy lets plain http to
  * 127.0.0.1 through (tests' receivers) unless a test overrides the settings.
  */
 public final class TestHerald implements AutoCloseable {
@@ -56,6 +57,9 @@ public final class TestHerald implements AutoCloseable {
         s.put("SECURITY_OUTBOUND_ALLOW_HTTP", "true");
         s.put("SECURITY_OUTBOUND_ALLOW_PRIVATE_NETWORKS", "true");
         s.putAll(overrides);
+        if (!s.containsKey("HERALD_DATABASE_URL") && TestDatabases.postgres()) {
+            s.put("HERALD_DATABASE_URL", TestDatabases.urlFor(Path.of(s.get("HERALD_DATA_DIR"))));
+        }
         return ConfigLoader.load(s, Map.of());
     }
 
