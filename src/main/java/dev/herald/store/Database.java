@@ -180,6 +180,9 @@ public final class Database implements AutoCloseable {
             throw e;
         } catch (org.jdbi.v3.core.ConnectionException e) {
             throw new StoreException("database unavailable: " + e.getMessage(), e);
+        } catch (org.jdbi.v3.core.JdbiException e) {
+            if (StoreException.isConnectionLoss(e)) throw new StoreException("database unavailable: " + e.getMessage(), e);
+            throw e;
         } finally {
             readPermits.release();
         }

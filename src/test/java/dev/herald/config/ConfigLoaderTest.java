@@ -87,6 +87,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aPostgresUrlInLibpqFormBecomesAJdbcUrlAndCredentials() {
+        HeraldConfig c = env("HERALD_DATABASE_URL", "postgresql://herald:p%40ss%3Aword@db.example.com:5433/herald?sslmode=require");
+        assertThat(c.isPostgres()).isTrue();
+        assertThat(c.isSqlite()).isFalse();
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db.example.com:5433/herald?sslmode=require");
+        assertThat(c.databaseUser()).isEqualTo("herald");
+        assertThat(c.databasePassword()).isEqualTo("p@ss:word");
+        assertThat(c.toString()).doesNotContain("p@ss").doesNotContain("sslmode").contains("jdbc:postgresql://herald@db.example.com:5433/herald");
+        assertThat(env("HERALD_DATABASE_URL", "postgres://db/h").databaseUrl()).isEqualTo("jdbc:postgresql://db/h");
+        assertThat(env("HERALD_DATABASE_URL", "postgres://db/h").databaseUser()).isNull();
+    }
+
+    @Test
+    void aJdbcPostgresUrlIsKeptAsItIsAndTheSeparatePasswordWins() {
+        HeraldConfig c = env("HERALD_DATABASE_URL", "jdbc:postgresql://db:5432/herald?user=h&password=Hunter2Secret");
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/herald?user=h&password=Hunter2Secret");
+        assertThat(c.toString()).doesNotContain("Hunter2Secret");
+        HeraldConfig d = env("HERALD_DATABASE_URL", "postgresql://h:fromurl@db/herald", "HERALD_DATABASE_PASSWORD", "fromsetting");
+        assertThat(d.databasePassword()).isEqualTo("fromsetting");
+        assertThat(d.toString()).doesNotContain("fromsetting").doesNotContain("fromurl");
+    }
+
+    @Test
     void aRelativeDatabasePathIsMadeAbsolute() {
         assertThat(env("HERALD_DATABASE_URL", "db/h.db").databaseUrl()).isEqualTo("jdbc:sqlite:" + Path.of("db/h.db").toAbsolutePath().normalize());
     }
@@ -209,7 +232,9 @@ class ConfigLoaderTest {
             SECURITY_OUTBOUND_ALLOWED_HOSTS         | a b
             SECURITY_OUTBOUND_ALLOWED_HOSTS         | ok.example.com,bad host
             HERALD_DATABASE_URL                     | mysql://db/x
-            HERALD_DATABASE_URL                     | postgresql://db/herald
+            HERALD_DATABASE_URL                     | postgresql://db.example.com
+            HERALD_DATABASE_URL                     | postgresql://db.example.com/
+            HERALD_WORKER_HTTP_PORT                 | 70000
             HERALD_MAX_RESPONSE_SIZE_BYTES          | 10
             HERALD_MAX_RESPONSE_SIZE_BYTES          | lots
             HERALD_PUBLIC_URL                       | herald.example.com
@@ -300,7 +325,7 @@ class ConfigLoaderTest {
 
     @Test
     void aRejectedDatabaseUrlIsNotEchoedInTheError() {
-        assertThatThrownBy(() -> env("HERALD_DATABASE_URL", "postgresql://herald:Hunter2Secret@db.example.com/herald"))
+        assertThatThrownBy(() -> env("HERALD_DATABASE_URL", "postgresql://herald:Hunter2Secret@/herald"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("HERALD_DATABASE_URL"))
                 .message().doesNotContain("Hunter2Secret");
     }

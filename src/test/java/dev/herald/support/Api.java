@@ -21,6 +21,11 @@ public final class Api {
         this.key = key;
     }
 
+    /** The same key against another Herald node (sharing the database). */
+    public Api at(int port) {
+        return new Api(port, key);
+    }
+
     public Api as(String otherKey) {
         return new Api(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), otherKey);
     }

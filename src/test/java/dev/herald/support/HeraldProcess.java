@@ -47,8 +47,22 @@ public final class HeraldProcess implements AutoCloseable {
 
     /** Starts {@code herald serve} and waits for /healthz. */
     public static HeraldProcess serve(Map<String, String> env, Path log, int port) {
+        return start(env, log, port, "serve", "--port", Integer.toString(port), "--host", "127.0.0.1");
+    }
+
+    /** Starts {@code herald serve --api-only} and waits for /healthz. */
+    public static HeraldProcess apiOnly(Map<String, String> env, Path log, int port) {
+        return start(env, log, port, "serve", "--api-only", "--port", Integer.toString(port), "--host", "127.0.0.1");
+    }
+
+    /** Starts {@code herald worker notifications}, answering health checks on {@code port}, and waits for /healthz. */
+    public static HeraldProcess worker(Map<String, String> env, Path log, int port) {
+        return start(env, log, port, "worker", "notifications", "--port", Integer.toString(port), "--host", "127.0.0.1");
+    }
+
+    private static HeraldProcess start(Map<String, String> env, Path log, int port, String... args) {
         try {
-            ProcessBuilder pb = builder(env, log, "serve", "--port", Integer.toString(port), "--host", "127.0.0.1");
+            ProcessBuilder pb = builder(env, log, args);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             HeraldProcess h = new HeraldProcess(pb.start(), port);
             h.awaitHealthy(Duration.ofSeconds(60));
@@ -100,6 +114,10 @@ public final class HeraldProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like a crash. */

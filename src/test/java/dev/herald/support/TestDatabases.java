@@ -39,10 +39,20 @@ public final class TestDatabases {
         }
 
         /** The libpq form Herald's HERALD_DATABASE_URL takes, with {@code currentSchema} chosen. */
-        String heraldUrl(String schema) {
+        public String heraldUrl(String schema) {
             String rest = jdbcUrl.substring("jdbc:postgresql://".length());
             String auth = user == null ? "" : user + (password == null || password.isEmpty() ? "" : ":" + password) + "@";
             return "postgresql://" + auth + rest + (rest.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        }
+
+        /** {@code host:port} of the server. */
+        public String hostAndPort() {
+            return jdbcUrl.substring("jdbc:postgresql://".length()).split("[/?]", 2)[0];
+        }
+
+        /** {@link #heraldUrl} reaching the server through 127.0.0.1:{@code port} instead (a {@link TcpProxy}). */
+        public String heraldUrlVia(int port, String schema) {
+            return heraldUrl(schema).replace("@" + hostAndPort() + "/", "@127.0.0.1:" + port + "/").replace("//" + hostAndPort() + "/", "//127.0.0.1:" + port + "/");
         }
     }
 

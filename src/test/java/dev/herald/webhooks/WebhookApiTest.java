@@ -3,13 +3,12 @@ package dev.herald.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.TestDatabases;
 import dev.herald.support.TestHerald;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,15 +57,12 @@ class WebhookApiTest {
     @Test
     void secretsAreEncryptedAtRestAndTheKeyFileIsOwnerOnly() throws Exception {
         String secret = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/a\",\"events\":[\"*\"]}").str("secret");
-        Path db = herald.dataDir().resolve("herald.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-             ResultSet rs = c.createStatement().executeQuery("SELECT secret_enc FROM webhooks")) {
-            while (rs.next()) {
-                assertThat(rs.getString(1)).startsWith("v1.").doesNotContain(secret).doesNotContain(secret.substring(6));
-            }
+        List<String> stored = herald.herald().database().read(h -> h.createQuery("SELECT secret_enc FROM webhooks").mapTo(String.class).list());
+        assertThat(stored).isNotEmpty().allSatisfy(v -> assertThat(v).startsWith("v1.").doesNotContain(secret).doesNotContain(secret.substring(6)));
+        if (!TestDatabases.postgres()) {
+            byte[] raw = Files.readAllBytes(herald.dataDir().resolve("herald.db"));
+            assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(secret);
         }
-        byte[] raw = Files.readAllBytes(db);
-        assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(secret);
         Path key = herald.dataDir().resolve("master.key");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
     }

@@ -1,0 +1,149 @@
+package dev.herald.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.herald.Herald;
+import dev.herald.support.Api;
+import dev.herald.support.Receiver;
+import dev.herald.support.Receiver.Reply;
+import dev.herald.support.TcpProxy;
+import dev.herald.support.TestDatabases;
+import dev.herald.support.TestHerald;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Several Herald nodes on one PostgreSQL database, and that database going away and coming back. */
+class SharedDatabaseTest {
+    static final String MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    final List<AutoCloseable> open = new ArrayList<>();
+    String url;
+
+    @BeforeEach
+    void setUp() {
+        assumeTrue(TestDatabases.postgres(), "several nodes share a database only on PostgreSQL");
+        url = TestDatabases.server().heraldUrl(TestDatabases.newSchema());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
+    }
+
+    TestHerald node(String url, Map<String, String> extra) {
+        Map<String, String> s = new HashMap<>(extra);
+        s.put("HERALD_DATABASE_URL", url);
+        s.putIfAbsent("HERALD_MASTER_KEY", MASTER_KEY);
+        TestHerald h = TestHerald.start(s);
+        open.add(h);
+        return h;
+    }
+
+    @Test
+    void nodesStartingTogetherOnAnEmptyDatabaseMigrateItOnce() {
+        List<CompletableFuture<TestHerald>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) starting.add(CompletableFuture.supplyAsync(() -> node(url, Map.of())));
+        List<TestHerald> nodes = starting.stream().map(CompletableFuture::join).toList();
+        int applied = nodes.get(0).herald().database().read(h ->
+                h.createQuery("SELECT count(*) FROM flyway_schema_history WHERE success").mapTo(Integer.class).one());
+        int files = nodes.get(0).herald().database().read(h ->
+                h.createQuery("SELECT count(DISTINCT version) FROM flyway_schema_history").mapTo(Integer.class).one());
+        assertThat(applied).isEqualTo(files).isGreaterThanOrEqualTo(5);
+        for (TestHerald n : nodes) assertThat(n.newProject("p").get("/api/v1/webhooks").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aNodeWithAnotherMasterKeyRefusesToStart() {
+        node(url, Map.of());
+        assertThatThrownBy(() -> node(url, Map.of("HERALD_MASTER_KEY", "HyAeHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=")))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("master key does not match");
+    }
+
+    @Test
+    void thePerWebhookLimitHoldsAcrossNodes() throws Exception {
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        try (Receiver receiver = new Receiver()) {
+            receiver.on("/slow", r -> {
+                most.accumulateAndGet(now.incrementAndGet(), Math::max);
+                Receiver.sleep(150);
+                now.decrementAndGet();
+                return Reply.ok();
+            });
+            Map<String, String> limits = Map.of("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", "2", "HERALD_DELIVERY_CONCURRENCY", "16");
+            TestHerald a = node(url, limits);
+            node(url, limits);
+            node(url, limits);
+            Api api = a.newProject("limits");
+            assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/slow") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
+            for (int i = 0; i < 30; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
+            receiver.await("/slow", 30, Duration.ofSeconds(60));
+            assertThat(most.get()).as("most requests in flight at once to the webhook, over three nodes").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anEventAcceptedOnAnApiNodeWakesAWorkerOnAnotherAtOnce() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            receiver.on("/w", Reply.ok());
+            // The worker polls every 30s: only the API node's notification can get the event delivered within the wait below.
+            TestHerald worker = node(url, Map.of("HERALD_DELIVERY_POLL_INTERVAL", "30s"));
+            Herald apiNode = Herald.start(TestHerald.config(worker.dataDir().resolveSibling(worker.dataDir().getFileName() + "-api"),
+                    Map.of("HERALD_DATABASE_URL", url, "HERALD_MASTER_KEY", MASTER_KEY)), Herald.Mode.API_ONLY);
+            open.add(apiNode);
+            Api api = worker.newProject("wake").at(apiNode.port());
+            assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/w") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
+            Thread.sleep(500);
+            assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
+            receiver.await("/w", 1, Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void whenTheDatabaseGoesAwayTheApiAnswers503AndWorkResumesWhenItReturns() throws Exception {
+        TestDatabases.Server server = TestDatabases.server();
+        String[] hp = server.hostAndPort().split(":");
+        TcpProxy proxy = new TcpProxy(hp[0], Integer.parseInt(hp[1]));
+        open.add(proxy);
+        String schema = url.replaceAll(".*currentSchema=", "");
+        try (Receiver receiver = new Receiver()) {
+            receiver.on("/r", Reply.ok());
+            TestHerald h = node(server.heraldUrlVia(proxy.port(), schema), Map.of());
+            Api api = h.newProject("outage");
+            assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/r") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
+            for (int i = 0; i < 5; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"before\",\"data\":{}}").status()).isEqualTo(202);
+            receiver.await("/r", 5, Duration.ofSeconds(20));
+
+            proxy.cut();
+            Api.Res refused = api.post("/api/v1/events", "{\"type\":\"during\",\"data\":{}}");
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+            assertThat(refused.json().at("/error/code").asString()).isEqualTo("database_unavailable");
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(api.get("/api/v1/webhooks").status()).isEqualTo(503);
+            assertThat(api.get("/readyz").status()).isEqualTo(503);
+            assertThat(api.get("/healthz").status()).isEqualTo(200);
+
+            proxy.restore();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (api.get("/readyz").status() != 200 && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(api.get("/readyz").status()).isEqualTo(200);
+            for (int i = 0; i < 5; i++) {
+                Api.Res r = api.post("/api/v1/events", "{\"type\":\"after\",\"data\":{}}");
+                assertThat(r.status()).as(r.toString()).isEqualTo(202);
+            }
+            receiver.await("/r", 10, Duration.ofSeconds(30));
+            assertThat(receiver.requests("/r")).extracting(r -> r.bodyText().contains("\"during\"")).containsOnly(false);
+        }
+    }
+}
