@@ -77,7 +77,16 @@ public final class JsonBody {
             return null;
         }
         if (!v.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be a string");
-        return v.asString();
+        return noNul(path(name), v.asString());
+    }
+
+    /**
+     * Text Herald stores must not hold U+0000: PostgreSQL's text type cannot, and no header, name or
+     * subject needs it. (Event data is stored as the JSON bytes, where it stays escaped, so it may.)
+     */
+    private static String noNul(String field, String s) {
+        if (s.indexOf('\u0000') >= 0) throw ApiException.invalid(field, "'" + field + "' must not contain the NUL character (U+0000)");
+        return s;
     }
 
     public Boolean bool(String name) {
@@ -103,7 +112,7 @@ public final class JsonBody {
         List<String> out = new ArrayList<>();
         for (JsonNode e : v) {
             if (!e.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must contain only strings");
-            out.add(e.asString());
+            out.add(noNul(path(name), e.asString()));
         }
         return out;
     }
@@ -117,7 +126,7 @@ public final class JsonBody {
             if (!e.getValue().isString()) {
                 throw ApiException.invalid(path(name) + "." + e.getKey(), "'" + path(name) + "." + e.getKey() + "' must be a string");
             }
-            out.put(e.getKey(), e.getValue().asString());
+            out.put(noNul(path(name), e.getKey()), noNul(path(name) + "." + e.getKey(), e.getValue().asString()));
         }
         return out;
     }

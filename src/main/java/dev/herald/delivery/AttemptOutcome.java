@@ -19,6 +19,16 @@ public record AttemptOutcome(
         boolean permanent,
         String disableReason) {
 
+    /** Receivers' text is stored as text: a NUL (which PostgreSQL's text type cannot hold) becomes U+FFFD. */
+    public AttemptOutcome {
+        errorMessage = printable(errorMessage);
+        responseBody = printable(responseBody);
+    }
+
+    private static String printable(String s) {
+        return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
+    }
+
     /** One line for {@code last_error} and dead-letter reasons. */
     public String summary() {
         if (success) return null;

@@ -54,7 +54,14 @@ class HostileInputTest {
             "{\"to\":[\"a@example.com\"],\"subject\":\"s\",\"html\":\"{{{\",\"variables\":{}}", "{\"subject\":\"{{\",\"text\":\"x\"}",
             "{\"subject\":\"s\",\"text\":\"{{=<% %>=}}<%x%>\"}", "{\"subject\":\"s\",\"html\":\"{{> partial}}\"}",
             "{\"to\":[\"a@example.com\"],\"subject\":\"" + "s".repeat(2000) + "\",\"text\":\"t\"}",
-            "{\"to\":[{\"email\":\"a@example.com\",\"name\":\"\\u202e\\ud800\"}],\"subject\":\"s\",\"text\":\"t\"}");
+            "{\"to\":[{\"email\":\"a@example.com\",\"name\":\"\\u202e\\ud800\"}],\"subject\":\"s\",\"text\":\"t\"}",
+            // NUL in text that is stored as text (PostgreSQL's text type cannot hold it)
+            "{\"url\":\"https://hooks.example.com/n\",\"events\":[\"*\"],\"description\":\"a\\u0000b\"}",
+            "{\"url\":\"https://hooks.example.com/n\",\"events\":[\"a\\u0000\"]}",
+            "{\"url\":\"https://hooks.example.com/n\",\"events\":[\"*\"],\"headers\":{\"X-A\":\"\\u0000\"}}",
+            "{\"name\":\"a\\u0000b\",\"role\":\"VIEWER\"}", "{\"subject\":\"a\\u0000b\",\"text\":\"x\"}",
+            "{\"to\":[\"a@example.com\"],\"subject\":\"a\\u0000\",\"text\":\"t\"}",
+            "{\"name\":\"n1\",\"display_name\":\"\\u0000\",\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\"}}}");
 
     @Test
     void noBodyOnAnyRouteCausesA5xx() {

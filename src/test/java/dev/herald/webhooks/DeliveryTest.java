@@ -276,6 +276,18 @@ class DeliveryTest {
         assertThat(attempts.get(0).get("started_at").asString()).isNotEmpty();
     }
 
+    /** A receiver's NUL bytes are stored (as U+FFFD) like any other text, on both engines; the attempt is not lost. */
+    @Test
+    void aResponseBodyWithNulBytesIsRecorded() {
+        Api api = herald.newProject("nul");
+        receiver.on("/nul", Reply.status(400).withBody(new byte[] {'a', 0, 'b'}));
+        subscribe(api, "/nul", "\"events\":[\"*\"],\"retry_schedule\":[]");
+        String eventId = publish(api, "job.done", "{\"k\":\"\\u0000\"}");
+        JsonNode d = awaitDelivery(api, onlyDelivery(api, eventId), "dead", WAIT);
+        assertThat(d.at("/attempts/0/response_body").asString()).isEqualTo("a\uFFFDb");
+        assertThat(receiver.requests("/nul").get(0).bodyText()).contains("\"k\":\"\\u0000\"");
+    }
+
     @Test
     void exhaustedDeliveriesAreDeadLetteredAndCanBeReplayed() {
         Api api = herald.newProject("dead");
