@@ -11,6 +11,7 @@ import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
+import dev.herald.delivery.QueueStats;
 import dev.herald.delivery.Retention;
 import dev.herald.delivery.RetryPolicy;
 import dev.herald.email.AdminNotices;
@@ -108,6 +109,7 @@ public final class Herald implements AutoCloseable {
                         emails, new TemplateService(db, clock));
                 this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
                 closeables.add(0, api);
+                if (mode == Mode.API_ONLY) closeables.add(0, refreshQueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4));
             }
             if (dispatcher != null) {
                 dispatcher.start();
@@ -117,6 +119,25 @@ public final class Herald implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * An API node has no dispatcher to keep the queue gauges on /metrics current, so it reads them itself
+     * (every {@code periodMillis}, as often as a worker would).
+     */
+    private static AutoCloseable refreshQueueGauges(Database db, Metrics metrics, Clock clock, long periodMillis) {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("herald-queue-gauges").daemon(true).unstarted(r));
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                long now = clock.millis();
+                QueueStats q = db.read(h -> QueueStats.read(h, now));
+                metrics.queue(q.depth(), q.oldestDueAgeMillis());
+            } catch (RuntimeException e) {
+                log.debug("could not read the queue gauges: {}", e.getMessage());
+            }
+        }, 0, periodMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return timer::shutdownNow;
     }
 
     public static Herald start(HeraldConfig cfg, Mode mode) {

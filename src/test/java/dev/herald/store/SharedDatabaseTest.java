@@ -110,6 +110,27 @@ class SharedDatabaseTest {
         }
     }
 
+    /** With no worker anywhere, accepted work waits, and an API node's own /metrics shows the queue. */
+    @Test
+    void anApiOnlyNodeShowsTheQueueOnItsMetrics() throws Exception {
+        TestHerald seed = node(url, Map.of());
+        Api admin = seed.newProject("gauges");
+        seed.herald().close(); // its data dir goes when the test ends
+        Herald apiNode = Herald.start(TestHerald.config(seed.dataDir(), Map.of("HERALD_DATABASE_URL", url, "HERALD_MASTER_KEY", MASTER_KEY,
+                "HERALD_WORKER_DEAD_AFTER", "2s")), Herald.Mode.API_ONLY);
+        open.add(apiNode);
+        Api api = admin.at(apiNode.port());
+        assertThat(api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/q\",\"events\":[\"*\"]}").status()).isEqualTo(201);
+        for (int i = 0; i < 3; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline && !metrics.contains("herald_queue_depth 3.0")) {
+            metrics = api.get("/metrics").text();
+            Thread.sleep(100);
+        }
+        assertThat(metrics).contains("herald_queue_depth 3.0");
+    }
+
     @Test
     void whenTheDatabaseGoesAwayTheApiAnswers503AndWorkResumesWhenItReturns() throws Exception {
         TestDatabases.Server server = TestDatabases.server();
