@@ -99,9 +99,7 @@ public final class DeliveryRepository {
                     }
                 }
             }
-            PreparedStatement q = open(h, opened, !shared, "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
-                    + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
-                    + "ORDER BY next_attempt_at LIMIT ?" + dialect.skipLocked());
+            PreparedStatement q = open(h, opened, !shared, dueQuery(dialect));
             q.setLong(1, now);
             q.setString(2, Sql.jsonArray(skip));
             q.setInt(3, Math.min(limit * 4, 10_000));
@@ -140,6 +138,16 @@ public final class DeliveryRepository {
                 }
             }
         }
+    }
+
+    /**
+     * The due-work query: parameters {@code now}, the JSON array of targets to skip, and the limit. It reads
+     * the partial index {@code deliveries_due} (pending rows only), so its cost does not grow with history.
+     */
+    public static String dueQuery(Dialect dialect) {
+        return "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
+                + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
+                + "ORDER BY next_attempt_at LIMIT ?" + dialect.skipLocked();
     }
 
     /** A statement cached on the writer's connection, or (on a pooled connection) prepared for this use and closed after it. */
