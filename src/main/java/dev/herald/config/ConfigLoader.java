@@ -186,6 +186,11 @@ public final class ConfigLoader {
                     int n = Integer.parseInt(v);
                     if (n < 0 || n > 65535) throw new IllegalArgumentException("must be between 0 and 65535, or empty for none");
                     return n;
+                }),
+                get(Settings.SQLITE_PAGE_SIZE, v -> {
+                    int n = Integer.parseInt(v);
+                    if (n < 512 || n > 65536 || Integer.bitCount(n) != 1) throw new IllegalArgumentException("must be a power of two from 512 to 65536");
+                    return n;
                 }));
     }
 

@@ -33,7 +33,8 @@ public record HeraldConfig(
         String publicUrl,
         Duration defaultWebhookTimeout,
         EmailSettings email,
-        int workerHttpPort) {
+        int workerHttpPort,
+        int sqlitePageSize) {
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;

@@ -25,6 +25,8 @@ public final class Settings {
             "Read connections in the pool. Each process also holds one writer connection (group commit) and, on PostgreSQL, one listening for new work.", false);
     public static final Setting SQLITE_SYNCHRONOUS = new Setting("HERALD_SQLITE_SYNCHRONOUS", null, "FULL",
             "SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes only.", false);
+    public static final Setting SQLITE_PAGE_SIZE = new Setting("HERALD_SQLITE_PAGE_SIZE", null, "4096",
+            "SQLite page size in bytes for a new database file (an existing file keeps its own). Smaller pages mean fewer bytes written to the WAL per delivery.", false);
     public static final Setting MASTER_KEY = new Setting("HERALD_MASTER_KEY", null, "",
             "Base64 (or hex) of 32 random bytes that encrypts secrets at rest (AES-256-GCM). Empty: a key file `master.key` is created once in the data dir with owner-only permissions.", true);
     public static final Setting LOG_LEVEL = new Setting("HERALD_LOG_LEVEL", null, "INFO",
@@ -91,7 +93,7 @@ public final class Settings {
             "Delays between attempts of an email after a 4xx answer or a network error (comma-separated durations); 5xx answers dead-letter at once.", false);
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, WORKER_HTTP_PORT, DATA_DIR, DATABASE_URL,
-            DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
+            DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, SQLITE_PAGE_SIZE, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,

@@ -73,6 +73,7 @@ public final class Database implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot create database directory " + file.getParent(), e);
         }
+        if (!Files.exists(file)) create(url, cfg.sqlitePageSize());
         HikariDataSource write = new HikariDataSource(sqlite(url, "herald-write", 1, cfg.sqliteSynchronous(), false));
         try {
             migrate(Flyway.configure().dataSource(write), Dialect.SQLITE);
@@ -84,6 +85,19 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             write.close();
             throw e;
+        }
+    }
+
+    /**
+     * Creates the database file with its page size, which SQLite fixes when the first page is written and
+     * (in WAL mode) never changes afterwards; the pool's own open sets WAL first, too early for it.
+     */
+    private static void create(String url, int pageSize) {
+        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("PRAGMA page_size = " + pageSize);
+            s.execute("PRAGMA journal_mode = WAL");
+        } catch (SQLException e) {
+            throw new StoreException("cannot create the database " + url + ": " + e.getMessage(), e);
         }
     }
 

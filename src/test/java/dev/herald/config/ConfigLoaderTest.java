@@ -235,6 +235,8 @@ class ConfigLoaderTest {
             HERALD_DATABASE_URL                     | postgresql://db.example.com
             HERALD_DATABASE_URL                     | postgresql://db.example.com/
             HERALD_WORKER_HTTP_PORT                 | 70000
+            HERALD_SQLITE_PAGE_SIZE                 | 1000
+            HERALD_SQLITE_PAGE_SIZE                 | 256
             HERALD_MAX_RESPONSE_SIZE_BYTES          | 10
             HERALD_MAX_RESPONSE_SIZE_BYTES          | lots
             HERALD_PUBLIC_URL                       | herald.example.com
