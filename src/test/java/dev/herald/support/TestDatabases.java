@@ -98,6 +98,10 @@ public final class TestDatabases {
     /** The PostgreSQL server the suite uses, found or started on first use. */
     public static synchronized Server server() {
         if (server != null) return server;
+        if ("embedded".equals(System.getProperty("herald.test.postgres"))) {
+            // -Dherald.test.postgres=embedded: skip HERALD_TEST_DATABASE_URL and 127.0.0.1:5432 (checks the fallback).
+            return install(EmbeddedPostgres.start());
+        }
         String given = System.getenv("HERALD_TEST_DATABASE_URL");
         List<String> tried = new ArrayList<>();
         if (given != null && !given.isBlank()) {
