@@ -74,8 +74,9 @@ public final class DeliveryRepository {
      * <p>On SQLite this process is the only worker, and {@code inFlight} (its own counts, which include
      * attempts finished but not yet recorded) is the whole picture. On PostgreSQL the counts are read from
      * the table instead, which covers every node: that is what makes the per-target limit hold across
-     * nodes. Candidate rows are locked with {@code FOR UPDATE SKIP LOCKED}, so rows another transaction
-     * is changing (a target being paused, a delivery being retried by hand) are passed over, not waited for.
+     * nodes. Only the rows chosen are then locked, with {@code FOR UPDATE SKIP LOCKED}, so rows another
+     * transaction is changing (a target being paused, a delivery being retried by hand) are passed over,
+     * not waited for; locking every candidate read would write a row lock to up to four times as many rows.
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
@@ -119,7 +120,24 @@ public final class DeliveryRepository {
                 chosen.add(c);
             }
             if (chosen.isEmpty()) return chosen;
-            PreparedStatement u = open(h, opened, !shared, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
+            if (shared) {
+                // Lock only the rows chosen, skipping any another transaction holds (a pause, a cancel, a manual
+                // retry under way) and any that stopped being pending since the read; the rest stay queued.
+                PreparedStatement u = open(h, opened, false, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, "
+                        + "updated_at = ? WHERE id IN (SELECT id FROM deliveries WHERE id IN (" + dialect.idsIn("?") + ") AND status = 'pending'"
+                        + dialect.skipLocked() + ") RETURNING id");
+                u.setString(1, owner);
+                u.setLong(2, leaseUntil);
+                u.setLong(3, now);
+                u.setString(4, Sql.jsonArray(chosen.stream().map(Claim::id).toList()));
+                Set<String> leased = new java.util.HashSet<>();
+                try (ResultSet rs = u.executeQuery()) {
+                    while (rs.next()) leased.add(rs.getString(1));
+                }
+                if (leased.size() < chosen.size()) chosen.removeIf(c -> !leased.contains(c.id()));
+                return chosen;
+            }
+            PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
                     + "WHERE id IN (" + dialect.idsIn("?") + ")");
             u.setString(1, owner);
             u.setLong(2, leaseUntil);
@@ -147,7 +165,7 @@ public final class DeliveryRepository {
     public static String dueQuery(Dialect dialect) {
         return "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
                 + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
-                + "ORDER BY next_attempt_at LIMIT ?" + dialect.skipLocked();
+                + "ORDER BY next_attempt_at LIMIT ?";
     }
 
     /** A statement cached on the writer's connection, or (on a pooled connection) prepared for this use and closed after it. */

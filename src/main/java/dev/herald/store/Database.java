@@ -155,6 +155,8 @@ public final class Database implements AutoCloseable {
         hc.addDataSourceProperty("socketTimeout", "60");
         hc.addDataSourceProperty("tcpKeepAlive", "true");
         hc.addDataSourceProperty("ApplicationName", "herald");
+        // Batched INSERTs (a message's deliveries, a batch's attempt rows) go as multi-row statements.
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         return hc;
     }
 

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * so "accepted" always means "durable".
  *
  * <p>On PostgreSQL a batch that another node's transaction deadlocks with is rolled back whole and run
- * again, so a job may run more than once before it commits.
+ * again, and a batch in which one job fails is rolled back and run again without it (see
+ * {@link #runBatchOnce}), so a job may run more than once before it commits.
  *
  * <p>Hazard: a job must only touch the database through its handle, and must give the same effect if
  * it is run again after a rollback. Anything else it does (cache
@@ -157,10 +158,25 @@ public final class Writer implements AutoCloseable {
         return false;
     }
 
+    /** Thrown through a batch run without savepoints when one job fails: the batch is rolled back and run again without it. */
+    private static final class JobFailed extends RuntimeException {
+        final int index;
+
+        JobFailed(int index, Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.index = index;
+        }
+    }
+
+    /** Failed jobs after which a batch goes on with savepoints rather than being run again once more per failure. */
+    private static final int MAX_RERUNS = 3;
+
     private void runBatch(List<Pending<?>> batch) {
-        for (int tries = 1; ; tries++) {
+        Throwable[] failures = new Throwable[batch.size()];
+        int reruns = 0;
+        for (int tries = 1; ; ) {
             try {
-                runBatchOnce(batch, tries < MAX_TRIES);
+                runBatchOnce(batch, failures, tries < MAX_TRIES, dialect == Dialect.SQLITE || reruns >= MAX_RERUNS);
                 return;
             } catch (RetryBatch e) {
                 log.debug("batch of {} jobs rolled back ({}); running it again", batch.size(), e.getMessage());
@@ -169,13 +185,23 @@ public final class Writer implements AutoCloseable {
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                 }
+                tries++;
+            } catch (JobFailed e) {
+                failures[e.index] = e.getCause();
+                reruns++;
             }
         }
     }
 
-    private void runBatchOnce(List<Pending<?>> batch, boolean mayRetry) {
+    /**
+     * Runs the jobs not yet failed in one transaction. With {@code savepoints} (always on SQLite, where they
+     * cost nothing) each job runs in its own, so a failing one rolls back alone. Without them (PostgreSQL,
+     * where every savepoint is a round trip and a subtransaction, and more than 64 written subtransactions
+     * in one transaction slow every other session's snapshots), a failing job rolls the batch back and
+     * {@link JobFailed} has it run again without that job.
+     */
+    private void runBatchOnce(List<Pending<?>> batch, Throwable[] failures, boolean mayRetry, boolean savepoints) {
         Object[] results = new Object[batch.size()];
-        Throwable[] failures = new Throwable[batch.size()];
         try {
             Handle h = handle();
             // Transaction control goes straight to JDBC on one reused Statement: through Jdbi it cost a
@@ -193,30 +219,34 @@ public final class Writer implements AutoCloseable {
             control.execute(dialect.beginWrite());
             try {
                 for (int i = 0; i < batch.size(); i++) {
-                    control.execute("SAVEPOINT job");
+                    if (failures[i] != null) continue;
+                    if (savepoints) control.execute("SAVEPOINT job");
                     try {
                         results[i] = batch.get(i).job().run(h);
-                        control.execute("RELEASE SAVEPOINT job");
+                        if (savepoints) control.execute("RELEASE SAVEPOINT job");
                     } catch (Exception e) {
                         if (mayRetry && retryable(e)) throw new RetryBatch(e);
+                        if (StoreException.isConnectionLoss(e)) throw new StoreException("database write failed: " + e.getMessage(), e);
+                        if (!savepoints) throw new JobFailed(i, e);
                         control.execute("ROLLBACK TO SAVEPOINT job");
                         control.execute("RELEASE SAVEPOINT job");
                         failures[i] = e;
                     }
                 }
                 control.execute("COMMIT");
-            } catch (SQLException | RuntimeException e) {
+            } catch (Exception e) {
                 try {
                     control.execute("ROLLBACK");
                 } catch (SQLException | RuntimeException ignored) {
                     // the connection is likely gone; it is reopened on the next batch
                 }
-                if (mayRetry && !(e instanceof RetryBatch) && retryable(e)) throw new RetryBatch(e);
+                if (e instanceof RetryBatch || e instanceof JobFailed) throw (RuntimeException) e;
+                if (mayRetry && retryable(e)) throw new RetryBatch(e);
                 throw e;
             }
-        } catch (RetryBatch e) {
+        } catch (RetryBatch | JobFailed e) {
             throw e;
-        } catch (SQLException | RuntimeException e) {
+        } catch (Exception e) {
             closeHandle();
             StoreException failure = new StoreException("database write failed: " + e.getMessage(), e);
             for (Pending<?> p : batch) completeExceptionally(p, failure);

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -41,8 +42,12 @@ public final class TestDatabases {
         /** The libpq form Herald's HERALD_DATABASE_URL takes, with {@code currentSchema} chosen. */
         public String heraldUrl(String schema) {
             String rest = jdbcUrl.substring("jdbc:postgresql://".length());
-            String auth = user == null ? "" : user + (password == null || password.isEmpty() ? "" : ":" + password) + "@";
+            String auth = user == null ? "" : encode(user) + (password == null || password.isEmpty() ? "" : ":" + encode(password)) + "@";
             return "postgresql://" + auth + rest + (rest.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        }
+
+        private static String encode(String s) {
+            return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
         }
 
         /** {@code host:port} of the server. */
@@ -133,19 +138,11 @@ public final class TestDatabases {
 
     /** {@code postgresql://user[:pass]@host:port/db} or {@code jdbc:postgresql://host:port/db?user=..}. */
     static Server parse(String url) {
-        if (url.startsWith("jdbc:postgresql:")) return new Server(url, null, null);
-        String rest = url.replaceFirst("^postgres(ql)?://", "");
-        String user = null;
-        String password = null;
-        int at = rest.indexOf('@');
-        if (at >= 0) {
-            String info = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-            int colon = info.indexOf(':');
-            user = colon < 0 ? info : info.substring(0, colon);
-            password = colon < 0 ? null : info.substring(colon + 1);
-        }
-        return new Server("jdbc:postgresql://" + rest, user, password);
+        // Read the way Herald reads HERALD_DATABASE_URL.
+        var cfg = dev.herald.config.ConfigLoader.load(Map.of("HERALD_DATABASE_URL", url, "HERALD_DATA_DIR",
+                System.getProperty("java.io.tmpdir")), Map.of());
+        if (!cfg.isPostgres()) throw new IllegalStateException("HERALD_TEST_DATABASE_URL must be a PostgreSQL URL");
+        return new Server(cfg.databaseUrl(), cfg.databaseUser(), cfg.databasePassword());
     }
 
     private static String reach(Server s) {
