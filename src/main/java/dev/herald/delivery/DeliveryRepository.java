@@ -68,75 +68,40 @@ public final class DeliveryRepository {
 
     /**
      * Leases up to {@code limit} due deliveries, at most {@code perTarget} in flight per target, skipping
-     * {@code excluded} targets. Runs in {@link dev.herald.store.Database#serialized}, so two claims never
+     * {@code excluded} targets. Runs in {@link dev.herald.store.Database#claim}, so two claims never
      * overlap, on one node or many.
      *
      * <p>On SQLite this process is the only worker, and {@code inFlight} (its own counts, which include
-     * attempts finished but not yet recorded) is the whole picture. On PostgreSQL the counts are read from
-     * the table instead, which covers every node: that is what makes the per-target limit hold across
-     * nodes. Only the rows chosen are then locked, with {@code FOR UPDATE SKIP LOCKED}, so rows another
-     * transaction is changing (a target being paused, a delivery being retried by hand) are passed over,
-     * not waited for; locking every candidate read would write a row lock to up to four times as many rows.
+     * attempts finished but not yet recorded) is the whole picture. On PostgreSQL the claim is one call of
+     * {@code herald_claim()} (migration V6): under a cluster-wide advisory lock it reads the in-flight counts
+     * from the table, which covers every node (that is what makes the per-target limit hold across nodes),
+     * picks due rows within the limits, and locks only those with {@code FOR UPDATE SKIP LOCKED}, so rows
+     * another transaction is changing (a target being paused, a delivery being retried by hand) are passed
+     * over, not waited for.
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
         Dialect dialect = Dialect.of(h);
-        boolean shared = dialect == Dialect.POSTGRESQL;
-        List<Claim> candidates = new ArrayList<>();
-        Map<String, Integer> busy = inFlight;
-        Set<String> skip = excluded;
-        List<PreparedStatement> opened = new ArrayList<>();
         try {
-            if (shared) {
-                busy = new HashMap<>();
-                skip = new java.util.HashSet<>();
-                PreparedStatement counts = open(h, opened, false,
-                        "SELECT target_id, count(*) FROM deliveries WHERE status = 'in_flight' GROUP BY target_id");
-                try (ResultSet rs = counts.executeQuery()) {
-                    while (rs.next()) {
-                        int n = rs.getInt(2);
-                        busy.put(rs.getString(1), n);
-                        if (n >= perTarget) skip.add(rs.getString(1));
-                    }
-                }
-            }
-            PreparedStatement q = open(h, opened, !shared, dueQuery(dialect));
+            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget);
+            List<Claim> candidates = new ArrayList<>();
+            PreparedStatement q = Sql.cached(h, dueQuery(dialect));
             q.setLong(1, now);
-            q.setString(2, Sql.jsonArray(skip));
+            q.setString(2, Sql.jsonArray(excluded));
             q.setInt(3, Math.min(limit * 4, 10_000));
             try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    candidates.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getInt(6), rs.getInt(7)));
-                }
+                while (rs.next()) candidates.add(claimRow(rs));
             }
             Map<String, Integer> taken = new HashMap<>();
             List<Claim> chosen = new ArrayList<>();
             for (Claim c : candidates) {
                 if (chosen.size() >= limit) break;
-                int used = busy.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
+                int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
                 if (used >= perTarget) continue;
                 taken.merge(c.targetId(), 1, Integer::sum);
                 chosen.add(c);
             }
             if (chosen.isEmpty()) return chosen;
-            if (shared) {
-                // Lock only the rows chosen, skipping any another transaction holds (a pause, a cancel, a manual
-                // retry under way) and any that stopped being pending since the read; the rest stay queued.
-                PreparedStatement u = open(h, opened, false, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, "
-                        + "updated_at = ? WHERE id IN (SELECT id FROM deliveries WHERE id IN (" + dialect.idsIn("?") + ") AND status = 'pending'"
-                        + dialect.skipLocked() + ") RETURNING id");
-                u.setString(1, owner);
-                u.setLong(2, leaseUntil);
-                u.setLong(3, now);
-                u.setString(4, Sql.jsonArray(chosen.stream().map(Claim::id).toList()));
-                Set<String> leased = new java.util.HashSet<>();
-                try (ResultSet rs = u.executeQuery()) {
-                    while (rs.next()) leased.add(rs.getString(1));
-                }
-                if (leased.size() < chosen.size()) chosen.removeIf(c -> !leased.contains(c.id()));
-                return chosen;
-            }
             PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
                     + "WHERE id IN (" + dialect.idsIn("?") + ")");
             u.setString(1, owner);
@@ -147,15 +112,27 @@ public final class DeliveryRepository {
             return chosen;
         } catch (SQLException e) {
             throw new StoreException("cannot claim deliveries: " + e.getMessage(), e);
-        } finally {
-            for (PreparedStatement ps : opened) {
-                try {
-                    ps.close();
-                } catch (SQLException ignored) {
-                    // closing
-                }
+        }
+    }
+
+    private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget) throws SQLException {
+        List<Claim> claimed = new ArrayList<>();
+        try (PreparedStatement ps = h.getConnection().prepareStatement(
+                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?)")) {
+            ps.setString(1, owner);
+            ps.setLong(2, now);
+            ps.setLong(3, leaseUntil);
+            ps.setInt(4, limit);
+            ps.setInt(5, perTarget);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) claimed.add(claimRow(rs));
             }
         }
+        return claimed;
+    }
+
+    private static Claim claimRow(ResultSet rs) throws SQLException {
+        return new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7));
     }
 
     /**
@@ -166,14 +143,6 @@ public final class DeliveryRepository {
         return "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
                 + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
                 + "ORDER BY next_attempt_at LIMIT ?";
-    }
-
-    /** A statement cached on the writer's connection, or (on a pooled connection) prepared for this use and closed after it. */
-    private static PreparedStatement open(Handle h, List<PreparedStatement> opened, boolean cached, String sql) throws SQLException {
-        if (cached) return Sql.cached(h, sql);
-        PreparedStatement ps = h.getConnection().prepareStatement(sql);
-        opened.add(ps);
-        return ps;
     }
 
     /** The new state of a delivery after an attempt. */

@@ -136,7 +136,7 @@ public final class Dispatcher implements AutoCloseable {
         });
         long now = clock.millis();
         long leaseUntil = now + settings.lease().toMillis();
-        return db.serialized(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
+        return db.claim(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
                 settings.perTargetConcurrency(), busy, excluded));
     }
 

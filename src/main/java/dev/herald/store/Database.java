@@ -25,15 +25,13 @@ import org.slf4j.LoggerFactory;
  * queue in Java rather than spinning inside the pool.
  *
  * <p>On SQLite one process owns the file. On PostgreSQL any number of processes share the database:
- * each has its own writer, claims of due work are serialized across processes ({@link #serialized}),
+ * each has its own writer, claims of due work are serialized across processes ({@link #claim}),
  * and new work is announced to every process with {@code NOTIFY} ({@link #announceWork}).
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
     /** The NOTIFY channel that tells workers on every node that work may be due now. */
     public static final String WORK_CHANNEL = "herald_work";
-    /** pg_advisory_xact_lock key serializing claims across nodes ("herald" in ASCII). */
-    private static final long CLAIM_LOCK = 0x686572616c64L;
 
     private final Dialect dialect;
     private final HeraldConfig cfg;
@@ -214,42 +212,20 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs a short write in its own transaction, one at a time across every node sharing the database:
-     * on PostgreSQL under a transaction-scoped advisory lock on a pooled connection (so it never shares a
-     * transaction, and so never a lock order, with the writer's batches); on SQLite in the writer, whose
-     * transactions already exclude each other. Used to claim due work, so that counts of work in flight
-     * read inside it are exact across nodes.
+     * Runs the claim of due work. On SQLite in the writer, whose transactions exclude each other; on
+     * PostgreSQL on a pooled connection in autocommit, where the claim is one call of the server-side
+     * {@code herald_claim()} that serializes claims across nodes itself (migration V6), so the cluster-wide
+     * claim lock is never held across a round trip to this process.
      */
-    public <T> T serialized(Writer.Job<T> job) {
+    public <T> T claim(Writer.Job<T> job) {
         if (dialect == Dialect.SQLITE) return writer.executeRelaxed(job);
         acquire();
         try (Handle h = reader.open()) {
-            Connection c = h.getConnection();
-            c.setAutoCommit(false);
-            try {
-                try (Statement s = c.createStatement()) {
-                    s.execute("SELECT pg_advisory_xact_lock(" + CLAIM_LOCK + ")");
-                }
-                T result = job.run(h);
-                c.commit();
-                return result;
-            } catch (Exception e) {
-                try {
-                    c.rollback();
-                } catch (SQLException ignored) {
-                    // the connection is likely gone
-                }
-                if (e instanceof StoreException se) throw se;
-                throw new StoreException("database write failed: " + e.getMessage(), e);
-            } finally {
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException ignored) {
-                    // a broken connection is evicted by the pool
-                }
-            }
-        } catch (SQLException | org.jdbi.v3.core.ConnectionException e) {
-            throw new StoreException("database unavailable: " + e.getMessage(), e);
+            return job.run(h);
+        } catch (StoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StoreException("cannot claim work: " + e.getMessage(), e);
         } finally {
             readPermits.release();
         }

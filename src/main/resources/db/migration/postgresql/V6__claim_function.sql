@@ -1,0 +1,34 @@
+-- The claim of due work as one server-side call (PostgreSQL only; SQLite claims inside its single
+-- writer). herald_claim() takes the cluster-wide claim lock, reads the in-flight count per target,
+-- picks due deliveries within the per-target limit, locks them FOR UPDATE SKIP LOCKED and leases them,
+-- all without a round trip to the client while the lock is held. Each statement in the function sees
+-- every claim committed before the lock was granted, so the counts are exact across nodes.
+CREATE FUNCTION herald_claim(p_owner TEXT, p_now BIGINT, p_lease_until BIGINT, p_limit INTEGER, p_per_target INTEGER)
+RETURNS TABLE (id TEXT, project_id TEXT, message_id TEXT, channel TEXT, target_id TEXT, attempts INTEGER, schedule_pos INTEGER)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+BEGIN
+    -- 0x686572616c64 ("herald"): one claim at a time, on every node.
+    PERFORM pg_advisory_xact_lock(114776665878884);
+    RETURN QUERY
+    WITH busy AS (
+        SELECT f.target_id AS t, count(*)::INTEGER AS n FROM deliveries f WHERE f.status = 'in_flight' GROUP BY f.target_id
+    ), due AS (
+        SELECT q.id AS d_id, q.target_id AS t, q.next_attempt_at AS at FROM deliveries q
+        WHERE q.status = 'pending' AND q.next_attempt_at <= p_now
+        ORDER BY q.next_attempt_at LIMIT LEAST(p_limit * 4, 10000)
+    ), ranked AS (
+        SELECT due.d_id, due.at,
+               row_number() OVER (PARTITION BY due.t ORDER BY due.at, due.d_id) + COALESCE(busy.n, 0) AS slot
+        FROM due LEFT JOIN busy ON busy.t = due.t
+    ), chosen AS (
+        SELECT ranked.d_id FROM ranked WHERE ranked.slot <= p_per_target ORDER BY ranked.at, ranked.d_id LIMIT p_limit
+    ), locked AS (
+        SELECT l.id AS l_id FROM deliveries l WHERE l.id IN (SELECT chosen.d_id FROM chosen) AND l.status = 'pending'
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE deliveries d SET status = 'in_flight', lease_owner = p_owner, lease_until = p_lease_until, updated_at = p_now
+    FROM locked WHERE d.id = locked.l_id
+    RETURNING d.id::TEXT, d.project_id::TEXT, d.message_id::TEXT, d.channel, d.target_id::TEXT, d.attempts, d.schedule_pos;
+END
+$$;
