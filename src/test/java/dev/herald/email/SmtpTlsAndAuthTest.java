@@ -2,12 +2,8 @@ package dev.herald.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import dev.herald.support.Api;
+import dev.herald.support.CapturedLogs;
 import dev.herald.support.Emails;
 import dev.herald.support.SmtpSink;
 import dev.herald.support.TestCerts;
@@ -17,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -126,13 +121,7 @@ class SmtpTlsAndAuthTest {
 
     @Test
     void refusedCredentialsAreRetriedNotDeadLetteredAtOnceAndNeverLogged() {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        Logger herald = (Logger) LoggerFactory.getLogger("dev.herald");
-        Level before = herald.getLevel();
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        root.addAppender(logs);
-        herald.setLevel(Level.TRACE);
+        CapturedLogs logs = CapturedLogs.start();
         TestCerts certs = TestCerts.forHost("localhost", dir);
         try (SmtpSink sink = new SmtpSink(new SmtpSink.Options().startTls(certs.server(), true).auth("herald", "another-password"))) {
             Map<String, String> s = settings(sink, certs, "starttls", "localhost", "NOTIFICATION_SMTP_USERNAME", "herald",
@@ -152,13 +141,11 @@ class SmtpTlsAndAuthTest {
                 assertThat(sink.received()).isEmpty();
             }
         } finally {
-            root.detachAppender(logs);
-            herald.setLevel(before);
+            logs.close();
         }
-        assertThat(logs.list).isNotEmpty();
-        for (ILoggingEvent e : logs.list) {
-            String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()));
-            assertThat(line).as("log line from " + e.getLoggerName()).doesNotContain(PASSWORD);
+        assertThat(logs.lines()).isNotEmpty();
+        for (CapturedLogs.Line line : logs.lines()) {
+            assertThat(line.text()).as("log line from " + line.logger()).doesNotContain(PASSWORD);
         }
     }
 
