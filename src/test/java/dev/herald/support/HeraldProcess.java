@@ -120,6 +120,28 @@ public final class HeraldProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** SIGSTOP: the process keeps its state and connections but runs nothing until {@link #resume()}. */
+    public void suspend() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #suspend()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (p.waitFor() != 0) throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited " + p.exitValue());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no flush, exactly like a crash. */
     public void kill() {
         process.destroyForcibly();
