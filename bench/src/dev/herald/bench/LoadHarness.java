@@ -2,9 +2,9 @@ package dev.herald.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.herald.Herald;
-import dev.herald.Ids;
-import dev.herald.Json;
-import dev.herald.Version;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
 import dev.herald.projects.Projects;

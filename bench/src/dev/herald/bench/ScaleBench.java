@@ -1,7 +1,7 @@
 package dev.herald.bench;
 
-import dev.herald.Json;
-import dev.herald.Version;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
 import java.io.IOException;

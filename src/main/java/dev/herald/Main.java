@@ -2,6 +2,8 @@ package dev.herald;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import dev.herald.config.ConfigException;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;

@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.connections.Connection;
 import dev.herald.connections.ConnectionNames;
 import dev.herald.connections.ConnectionService;

@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
 import dev.herald.delivery.DeliveryService;

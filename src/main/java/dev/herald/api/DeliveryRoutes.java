@@ -1,7 +1,7 @@
 package dev.herald.api;
 
-import dev.herald.Ids;
-import dev.herald.Json;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;

@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.email.EmailService;
 import dev.herald.email.EmailTemplate;

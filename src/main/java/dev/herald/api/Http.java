@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import io.javalin.http.Context;
@@ -74,7 +74,7 @@ public final class Http {
     public static String uuid(Context ctx, String name) {
         String v = ctx.queryParam(name);
         if (v == null) return null;
-        if (!dev.herald.Ids.isUuid(v)) throw ApiException.invalid(name, "'" + name + "' must be a UUID");
+        if (!dev.herald.util.Ids.isUuid(v)) throw ApiException.invalid(name, "'" + name + "' must be a UUID");
         return v;
     }
 }

@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.herald.api;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.config.Durations;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;

@@ -1,6 +1,6 @@
 package dev.herald.connections;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.api.ApiException;
 import dev.herald.api.HeaderInput;
 import dev.herald.api.JsonBody;

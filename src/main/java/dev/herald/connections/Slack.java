@@ -1,6 +1,6 @@
 package dev.herald.connections;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.outbound.OutboundResponse;

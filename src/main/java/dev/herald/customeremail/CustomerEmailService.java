@@ -1,7 +1,7 @@
 package dev.herald.customeremail;
 
-import dev.herald.Ids;
-import dev.herald.Json;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.api.ApiException;
 import dev.herald.api.JsonBody;
 import dev.herald.connections.Connection;

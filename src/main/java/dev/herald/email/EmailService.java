@@ -1,8 +1,8 @@
 package dev.herald.email;
 
 import com.samskivert.mustache.Template;
-import dev.herald.Ids;
-import dev.herald.Json;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.api.ApiException;
 import dev.herald.api.JsonBody;
 import dev.herald.config.EmailSettings;

@@ -1,6 +1,6 @@
 package dev.herald.outbound;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

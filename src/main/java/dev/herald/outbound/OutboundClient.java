@@ -1,6 +1,6 @@
 package dev.herald.outbound;
 
-import dev.herald.Version;
+import dev.herald.util.Version;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;

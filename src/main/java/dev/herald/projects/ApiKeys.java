@@ -1,7 +1,7 @@
 package dev.herald.projects;
 
-import dev.herald.Ids;
-import dev.herald.Json;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.store.Database;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

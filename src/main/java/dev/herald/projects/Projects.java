@@ -1,6 +1,6 @@
 package dev.herald.projects;
 
-import dev.herald.Ids;
+import dev.herald.util.Ids;
 import dev.herald.store.Database;
 import java.time.Clock;
 

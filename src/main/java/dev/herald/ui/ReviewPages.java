@@ -1,6 +1,6 @@
 package dev.herald.ui;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.api.ApiException;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;

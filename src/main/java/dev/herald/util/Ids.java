@@ -1,4 +1,4 @@
-package dev.herald;
+package dev.herald.util;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;

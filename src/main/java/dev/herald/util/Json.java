@@ -1,4 +1,4 @@
-package dev.herald;
+package dev.herald.util;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;

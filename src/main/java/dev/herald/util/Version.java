@@ -1,4 +1,4 @@
-package dev.herald;
+package dev.herald.util;
 
 import java.io.IOException;
 import java.io.InputStream;

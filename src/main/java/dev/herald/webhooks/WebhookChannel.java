@@ -1,6 +1,6 @@
 package dev.herald.webhooks;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.delivery.AttemptOutcome;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.Claim;

@@ -1,6 +1,6 @@
 package dev.herald.webhooks;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.store.Sql;
 import java.sql.ResultSet;
 import java.sql.SQLException;

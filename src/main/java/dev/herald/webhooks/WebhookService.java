@@ -1,7 +1,7 @@
 package dev.herald.webhooks;
 
-import dev.herald.Ids;
-import dev.herald.Json;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.api.ApiException;
 import dev.herald.connections.AuthJson;
 import dev.herald.outbound.Auth;

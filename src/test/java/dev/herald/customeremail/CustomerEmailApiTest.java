@@ -225,7 +225,7 @@ class CustomerEmailApiTest {
         String first = created(publisher.post("/api/v1/customer-emails", draftBody("customer-email-delivery", "sess-A", "First <b>&</b>"))).get("id").asString();
         String second = created(publisher.post("/api/v1/customer-emails", draftBody("customer-email-delivery", "sess-A", "Second"))).get("id").asString();
         Receiver.Request notice = receiver.await("/slack", 1, Duration.ofSeconds(10)).get(0);
-        JsonNode slack = dev.herald.Json.parse(notice.bodyText());
+        JsonNode slack = dev.herald.util.Json.parse(notice.bodyText());
         assertThat(slack.get("channel").asString()).isEqualTo("#customer-emails");
         assertThat(slack.get("text").asString()).contains("https://herald.example.com/review/drafts/" + first)
                 .contains("https://issues.example.com/INC-42").contains("Acme Corp").contains("First &lt;b&gt;&amp;&lt;/b&gt;");

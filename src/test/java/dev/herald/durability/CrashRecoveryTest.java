@@ -2,7 +2,7 @@ package dev.herald.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.HeraldProcess;
 import dev.herald.support.Receiver;

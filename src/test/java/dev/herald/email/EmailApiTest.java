@@ -2,7 +2,7 @@ package dev.herald.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.Emails;
 import dev.herald.support.Receiver;

@@ -1,6 +1,6 @@
 package dev.herald.support;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

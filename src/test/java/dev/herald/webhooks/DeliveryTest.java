@@ -3,7 +3,7 @@ package dev.herald.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.standardwebhooks.Webhook;
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;

@@ -5,7 +5,7 @@ import static dev.herald.webhooks.DeliveryTest.onlyDelivery;
 import static dev.herald.webhooks.DeliveryTest.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.Json;
+import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
