@@ -94,7 +94,7 @@ class QueuePlanTest {
                 n += h.createQuery("SELECT count(*) FROM herald_claim('w', :now, :until, 10, 100)")
                         .bind("now", far).bind("until", far + 1).mapTo(Integer.class).one();
             }
-            seqScans[0] = h.createQuery("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'deliveries'").mapTo(Long.class).one();
+            seqScans[0] = h.createQuery("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'deliveries' AND schemaname = current_schema()").mapTo(Long.class).one();
             return n;
         });
         assertThat(claimed).isEqualTo(80);
