@@ -2,12 +2,12 @@ package dev.herald.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.herald.Herald;
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
-import dev.herald.util.Version;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
 import dev.herald.projects.Projects;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,9 @@
 package dev.herald.bench;
 
-import dev.herald.util.Json;
-import dev.herald.util.Version;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;

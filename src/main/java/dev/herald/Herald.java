@@ -1,17 +1,16 @@
 package dev.herald;
 
 import dev.herald.api.ApiServer;
-import dev.herald.config.HeraldConfig;
 import dev.herald.config.EmailSettings;
+import dev.herald.config.HeraldConfig;
 import dev.herald.connections.ConnectionService;
 import dev.herald.connections.SlackChannel;
 import dev.herald.customeremail.CustomerEmailChannel;
 import dev.herald.customeremail.CustomerEmailService;
-import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
-import dev.herald.delivery.QueueStats;
+import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Retention;
 import dev.herald.delivery.RetryPolicy;
 import dev.herald.email.AdminNotices;
@@ -23,12 +22,14 @@ import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundPolicy;
-import dev.herald.outbound.TrustAnchors;
 import dev.herald.projects.ApiKeys;
 import dev.herald.signing.KeyCheck;
 import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
+import dev.herald.ui.ReviewPages;
+import dev.herald.ui.ReviewSessions;
+import dev.herald.util.TrustAnchors;
 import dev.herald.webhooks.EventService;
 import dev.herald.webhooks.Subscriptions;
 import dev.herald.webhooks.WebhookChannel;
@@ -40,80 +41,98 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One Herald process: the database, the API and/or the dispatcher, wired together. */
+/**
+ * The composition root: builds one Herald process from its settings and runs it. The constructor only
+ * wires components (it starts no thread and opens no port, except the database, which the key check
+ * needs); {@link #start} then starts the components in list order and {@link #close} stops them in
+ * reverse, so the dispatcher stops before the outbound client and the database it uses. Time and DNS
+ * come in from outside ({@link Clock}, {@link HostResolver}) so tests can drive them.
+ *
+ * <p>Where things go: a new way in (provider callbacks, inbound mail) enqueues through the one
+ * {@link Ingress}; a new way out is a {@link Channel} added to {@code channels} below; its routes are
+ * added to the API in {@code api/}.
+ */
 public final class Herald implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Herald.class);
 
     /** Which parts run in this process. */
     public enum Mode { ALL, API_ONLY, WORKER_ONLY }
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ApiServer api;
-    private final Dispatcher dispatcher;
+    /** A part with a lifecycle: started in list order, stopped in reverse. */
+    private record Component(String name, Runnable start, AutoCloseable stop) {}
+
+    private final List<Component> components = new ArrayList<>();
     private final Database db;
     private final ConnectionService connections;
     private final EmailChannel email;
+    private ApiServer api;
 
     private Herald(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
         logRelaxedPolicy(cfg);
         this.db = Database.open(cfg);
-        closeables.add(db);
+        add("database", null, db);
         try {
             SecretBox secrets = new SecretBox(MasterKey.load(cfg));
             KeyCheck.verify(db, secrets);
             Metrics metrics = new Metrics();
             OutboundPolicy policy = new OutboundPolicy(cfg.outbound());
             OutboundClient outbound = new OutboundClient(policy, resolver, cfg.maxResponseSizeBytes(), cfg.perWebhookConcurrency());
-            closeables.add(0, outbound);
-            Dispatcher[] ref = new Dispatcher[1];
+            add("outbound client", null, outbound);
+            Dispatcher[] dispatcher = new Dispatcher[1];
             // New work wakes this process's dispatcher at once and, on PostgreSQL, every other node's (NOTIFY).
-            Runnable wake = () -> {
-                if (ref[0] != null) ref[0].wake();
+            Ingress ingress = new Ingress(db, clock, cfg.idempotencyTtl(), () -> {
+                if (dispatcher[0] != null) dispatcher[0].wake();
                 db.announceWork();
-            };
+            });
+
             Subscriptions subscriptions = new Subscriptions();
-            EventService events = new EventService(db, subscriptions, clock, cfg.idempotencyTtl(), wake);
+            EventService events = new EventService(ingress, subscriptions, clock);
             Authenticator authenticator = new Authenticator(outbound, clock);
             this.connections = new ConnectionService(db, policy, secrets, authenticator, clock);
             EmailSettings mail = cfg.email();
-            EmailService emails = new EmailService(db, mail, clock, cfg.idempotencyTtl(), wake);
-            WebhookChannel webhooks = new WebhookChannel(db, authenticator, secrets, events, subscriptions, clock, metrics, cfg.disableAfterFailures(),
-                    new AdminNotices(emails, mail.adminEmails()));
+            logEmail(mail);
+            EmailService emails = new EmailService(db, ingress, mail, clock);
+            AdminNotices notices = new AdminNotices(emails, mail.adminEmails());
+            WebhookChannel webhooks = new WebhookChannel(db, ingress, authenticator, secrets, events, subscriptions, clock, metrics,
+                    cfg.disableAfterFailures(), (q, w, reason) -> notices.webhookDisabled(q, new AdminNotices.DisabledWebhook(w.projectId(), w.id(), w.url()), reason));
             this.email = new EmailChannel(db, mail, mail.tls() == EmailSettings.Tls.NONE ? null : TrustAnchors.clientContext(cfg.outbound().caFile()), clock);
-            closeables.add(0, email);
+            add("email channel", null, email);
             ApiKeys keys = new ApiKeys(db, clock);
-            CustomerEmailService customerEmails = new CustomerEmailService(db, connections, keys, clock, cfg.publicUrl(), wake);
+            CustomerEmailService customerEmails = new CustomerEmailService(db, ingress, connections, keys, clock, cfg.publicUrl());
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
                     new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults));
-            logEmail(mail);
+
             if (mode != Mode.API_ONLY) {
-                email.applyTransportSetting();
-                ref[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
+                dispatcher[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
                                 cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
-                closeables.add(0, ref[0]);
-                Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl());
-                closeables.add(0, retention);
-                retention.start();
+                Dispatcher d = dispatcher[0];
+                add("dispatcher", () -> {
+                    email.applyTransportSetting();
+                    d.start();
+                    db.listenForWork(d::wake);
+                }, d);
+                Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl(), EmailChannel.ATTACHED);
+                add("retention", retention::start, retention);
             }
-            this.dispatcher = ref[0];
             if (mode == Mode.WORKER_ONLY) {
                 // A worker answers only /healthz, /readyz and /metrics, and only when given a port.
-                this.api = cfg.workerHttpPort() < 0 ? null : ApiServer.opsOnly(db, metrics, cfg.httpHost(), cfg.workerHttpPort()).start();
-                if (api != null) closeables.add(0, api);
+                if (cfg.workerHttpPort() >= 0) {
+                    ApiServer ops = ApiServer.opsOnly(db, metrics, cfg.httpHost(), cfg.workerHttpPort());
+                    add("operations endpoints", () -> api = ops.start(), ops);
+                }
             } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
-                        events, new DeliveryService(db, channels, clock, wake), connections, customerEmails,
-                        new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")), metrics, cfg.maxEventSizeBytes(),
-                        emails, new TemplateService(db, clock));
-                this.api = new ApiServer(s, cfg.httpHost(), cfg.httpPort()).start();
-                closeables.add(0, api);
-                if (mode == Mode.API_ONLY) closeables.add(0, refreshQueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4));
-            }
-            if (dispatcher != null) {
-                dispatcher.start();
-                db.listenForWork(dispatcher::wake);
+                        events, new DeliveryService(db, channels, clock, ingress), connections, customerEmails,
+                        metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock));
+                ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")));
+                ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register));
+                add("API", () -> api = server.start(), server);
+                if (mode == Mode.API_ONLY) {
+                    QueueGauges gauges = new QueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4);
+                    add("queue gauges", gauges::start, gauges);
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -121,32 +140,30 @@ public final class Herald implements AutoCloseable {
         }
     }
 
-    /**
-     * An API node has no dispatcher to keep the queue gauges on /metrics current, so it reads them itself
-     * (every {@code periodMillis}, as often as a worker would).
-     */
-    private static AutoCloseable refreshQueueGauges(Database db, Metrics metrics, Clock clock, long periodMillis) {
-        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().name("herald-queue-gauges").daemon(true).unstarted(r));
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                long now = clock.millis();
-                QueueStats q = db.read(h -> QueueStats.read(h, now));
-                metrics.queue(q.depth(), q.oldestDueAgeMillis());
-            } catch (RuntimeException e) {
-                log.debug("could not read the queue gauges: {}", e.getMessage());
+    private void add(String name, Runnable start, AutoCloseable stop) {
+        components.add(new Component(name, start, stop));
+    }
+
+    /** Starts the components in order; if one fails, stops those already started and rethrows. */
+    private Herald start() {
+        try {
+            for (Component c : components) {
+                if (c.start() != null) c.start().run();
             }
-        }, 0, periodMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-        return timer::shutdownNow;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
     }
 
     public static Herald start(HeraldConfig cfg, Mode mode) {
-        return new Herald(cfg, mode, HostResolver.SYSTEM, Clock.systemUTC());
+        return start(cfg, mode, HostResolver.SYSTEM, Clock.systemUTC());
     }
 
     /** For tests: an injected resolver and clock. */
     public static Herald start(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
-        return new Herald(cfg, mode, resolver, clock);
+        return new Herald(cfg, mode, resolver, clock).start();
     }
 
     public int port() {
@@ -187,15 +204,18 @@ public final class Herald implements AutoCloseable {
         if (!o.allowedHosts().isEmpty()) log.warn("SECURITY_OUTBOUND_ALLOWED_HOSTS lets these through the private-address rule: {}", o.allowedHosts());
     }
 
+    /** Stops every component in reverse order of start (one that never started only releases what it holds). */
     @Override
     public void close() {
-        for (AutoCloseable c : closeables) {
+        List<Component> stopping = new ArrayList<>(components);
+        java.util.Collections.reverse(stopping);
+        for (Component c : stopping) {
             try {
-                c.close();
+                c.stop().close();
             } catch (Exception e) {
-                log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.getMessage());
+                log.warn("error while stopping the {}: {}", c.name(), e.getMessage());
             }
         }
-        closeables.clear();
+        components.clear();
     }
 }

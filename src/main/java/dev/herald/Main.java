@@ -2,8 +2,6 @@ package dev.herald;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import dev.herald.util.Json;
-import dev.herald.util.Version;
 import dev.herald.config.ConfigException;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
@@ -11,16 +9,18 @@ import dev.herald.config.Settings;
 import dev.herald.projects.Projects;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
+import dev.herald.util.Json;
+import dev.herald.util.Version;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The {@code herald} command line. */

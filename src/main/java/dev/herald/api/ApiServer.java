@@ -1,10 +1,7 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.connections.ConnectionService;
 import dev.herald.customeremail.CustomerEmailService;
-import dev.herald.ui.ReviewPages;
-import dev.herald.ui.ReviewSessions;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
@@ -13,12 +10,17 @@ import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
+import dev.herald.util.Json;
+import dev.herald.util.Problem;
 import dev.herald.webhooks.EventService;
 import dev.herald.webhooks.WebhookService;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -33,7 +35,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
-                           ConnectionService connections, CustomerEmailService customerEmails, ReviewSessions reviewSessions,
+                           ConnectionService connections, CustomerEmailService customerEmails,
                            Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates) {}
 
     private final Javalin app;
@@ -55,7 +57,7 @@ public final class ApiServer implements AutoCloseable {
         }));
     }
 
-    private static void opsRoutes(io.javalin.config.RoutesConfig r, Database db, Metrics metrics) {
+    private static void opsRoutes(RoutesConfig r, Database db, Metrics metrics) {
         r.get("/healthz", ctx -> {
             ObjectNode n = Json.object();
             n.put("status", "ok");
@@ -74,7 +76,11 @@ public final class ApiServer implements AutoCloseable {
         r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     }
 
-    public ApiServer(Services s, String host, int port) {
+    /**
+     * The API on {@code host:port}; {@code pages} register the browser pages (the review page) that the
+     * composition root hands over, on the same server and behind the same error handling.
+     */
+    public ApiServer(Services s, String host, int port, List<Consumer<RoutesConfig>> pages) {
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -91,8 +97,9 @@ public final class ApiServer implements AutoCloseable {
             new DeliveryRoutes(s.deliveries()).register(r);
             new ConnectionRoutes(s.connections()).register(r);
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
-            new ReviewPages(s.customerEmails(), s.reviewSessions()).register(r);
+            pages.forEach(p -> p.accept(r));
             new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.maxEventBytes()).register(r);
+            r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());

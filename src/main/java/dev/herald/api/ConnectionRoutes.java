@@ -1,11 +1,12 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.connections.Connection;
 import dev.herald.connections.ConnectionNames;
 import dev.herald.connections.ConnectionService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import java.time.Instant;
 import tools.jackson.databind.node.ArrayNode;

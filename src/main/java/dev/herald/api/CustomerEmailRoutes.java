@@ -1,11 +1,12 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import java.time.Instant;
 import java.util.List;

@@ -1,10 +1,11 @@
 package dev.herald.api;
 
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Set;

@@ -1,12 +1,14 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.email.EmailService;
 import dev.herald.email.EmailTemplate;
 import dev.herald.email.TemplateService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Hashes;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -39,7 +41,7 @@ final class EmailRoutes {
             }
             String key = EventRoutes.idempotencyKey(ctx);
             JsonBody body = JsonBody.parse(new String(raw, StandardCharsets.UTF_8), EmailService.FIELDS);
-            EmailService.Accepted a = emails.send(p.projectId(), body, key, key == null ? null : EventRoutes.sha256(raw));
+            EmailService.Accepted a = emails.send(p.projectId(), body, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
         });

@@ -2,13 +2,12 @@ package dev.herald.api;
 
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Hashes;
+import dev.herald.util.JsonBody;
 import dev.herald.webhooks.EventPatterns;
 import dev.herald.webhooks.EventService;
 import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -39,7 +38,7 @@ final class EventRoutes {
             }
             JsonNode data = body.raw("data");
             if (data == null || !data.isObject()) throw ApiException.invalid("data", "'data' is required and must be a JSON object");
-            EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : sha256(raw));
+            EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
         });
@@ -57,11 +56,4 @@ final class EventRoutes {
         return key;
     }
 
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,8 +1,9 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.Json;
+import dev.herald.util.Problem;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -23,6 +24,17 @@ public final class Http {
 
     public static void json(Context ctx, int status, String body) {
         ctx.status(status).contentType("application/json").result(body);
+    }
+
+    /** The status a domain refusal is answered with. */
+    static int status(Problem.Kind kind) {
+        return switch (kind) {
+            case INVALID -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case UNPROCESSABLE -> 422;
+        };
     }
 
     public static ObjectNode error(String code, String message, String field) {

@@ -3,6 +3,7 @@ package dev.herald.api;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
+import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import java.util.Arrays;
 import java.util.Set;

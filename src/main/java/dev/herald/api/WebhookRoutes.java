@@ -1,10 +1,11 @@
 package dev.herald.api;
 
-import dev.herald.util.Json;
 import dev.herald.config.Durations;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import dev.herald.signing.Signers;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import dev.herald.webhooks.Webhook;
 import dev.herald.webhooks.WebhookService;
 import io.javalin.config.RoutesConfig;

@@ -137,8 +137,7 @@ public final class ConfigLoader {
         List<String> allowed = get(Settings.OUTBOUND_ALLOWED_HOSTS, v -> {
             List<String> entries = Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty())
                     .map(x -> x.toLowerCase(Locale.ROOT)).toList();
-            // Fail here, naming the key, rather than when the policy is built.
-            new dev.herald.outbound.OutboundPolicy(new HeraldConfig.OutboundSettings(false, false, entries));
+            AllowedHosts.parse(entries);
             return entries;
         });
         Duration retention = get(Settings.RETENTION, Durations::parse);
@@ -177,7 +176,7 @@ public final class ConfigLoader {
                 }),
                 retention,
                 new HeraldConfig.OutboundSettings(bool(Settings.OUTBOUND_ALLOW_HTTP), bool(Settings.OUTBOUND_ALLOW_PRIVATE), allowed,
-                        get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.outbound.TrustAnchors.check(Path.of(v)))),
+                        get(Settings.OUTBOUND_CA_FILE, v -> v.isEmpty() ? null : dev.herald.util.TrustAnchors.check(Path.of(v)))),
                 get(Settings.PUBLIC_URL, ConfigLoader::publicUrl),
                 wholeSeconds(Settings.NOTIFICATION_HTTP_TIMEOUT, 1, HeraldConfig.MAX_TIMEOUT_SECONDS),
                 email(),
@@ -234,7 +233,7 @@ public final class ConfigLoader {
             throw new ConfigException(Settings.SMTP_USERNAME.key(), "is required when " + Settings.SMTP_PASSWORD.key() + " is set");
         }
         String from = get(Settings.SMTP_FROM, v -> {
-            dev.herald.email.Addresses.parse(v);
+            dev.herald.util.Addresses.parse(v);
             return v;
         });
         List<Duration> schedule = get(Settings.SMTP_RETRY_SCHEDULE, v -> {
@@ -247,7 +246,7 @@ public final class ConfigLoader {
             return out;
         });
         List<String> admins = get(Settings.ADMIN_EMAILS, v -> Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty())
-                .map(x -> dev.herald.email.Addresses.parse(x).address()).distinct().toList());
+                .map(x -> dev.herald.util.Addresses.parse(x).address()).distinct().toList());
         return new EmailSettings(transport, host, port, username, password, from, choice(Settings.SMTP_TLS, EmailSettings.Tls.class),
                 durationIn(Settings.SMTP_TIMEOUT, Duration.ofSeconds(1), Duration.ofSeconds(HeraldConfig.MAX_TIMEOUT_SECONDS)),
                 intIn(Settings.SMTP_CONNECTIONS, 1, 64), schedule, admins);

@@ -1,12 +1,13 @@
 package dev.herald.connections;
 
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.api.HeaderInput;
-import dev.herald.api.JsonBody;
 import dev.herald.config.HeraldConfig;
 import dev.herald.outbound.Auth;
+import dev.herald.outbound.AuthJson;
+import dev.herald.outbound.HeaderInput;
 import dev.herald.outbound.OutboundPolicy;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -47,7 +48,7 @@ public final class ConnectionJson {
     public static ConnectionDetails read(JsonBody in, ConnectionDetails previous, OutboundPolicy policy) {
         List<String> types = ConnectionDetails.TYPES.stream().filter(t -> in.raw(t) != null && !in.raw(t).isNull()).toList();
         if (types.size() != 1) {
-            throw ApiException.invalid(types.isEmpty() ? in.prefix() : in.path(types.get(1)), "'" + in.prefix() + "' must hold exactly one connection type: one of "
+            throw Problem.invalid(types.isEmpty() ? in.prefix() : in.path(types.get(1)), "'" + in.prefix() + "' must hold exactly one connection type: one of "
                     + String.join(", ", ConnectionDetails.TYPES) + (types.isEmpty() ? "" : "; got " + String.join(" and ", types)));
         }
         String type = types.get(0);
@@ -63,7 +64,7 @@ public final class ConnectionJson {
         String baseUrl = AuthJson.url(e.string("base_url", true), e.path("base_url"), policy);
         List<String> routes = e.strings("allowed_routes");
         if (routes != null && !routes.equals(ConnectionDetails.EmailWebhook.ROUTES)) {
-            throw ApiException.invalid(e.path("allowed_routes"), "'" + e.path("allowed_routes") + "' is fixed to [\"POST /\"] for email_webhook connections");
+            throw Problem.invalid(e.path("allowed_routes"), "'" + e.path("allowed_routes") + "' is fixed to [\"POST /\"] for email_webhook connections");
         }
         Auth auth = AuthJson.read(e, prev == null ? null : prev.auth(), true, policy, authHeaderRule(e.stringMap("headers")));
         Map<String, String> headers = headers(e);
@@ -72,12 +73,12 @@ public final class ConnectionJson {
         String slackChannel = e.string("slack_channel", false);
         if ((slackName == null) != (slackChannel == null)) {
             String missing = slackName == null ? "slack_connection_name" : "slack_channel";
-            throw ApiException.invalid(e.path(missing), "'slack_connection_name' and 'slack_channel' go together: set both or neither");
+            throw Problem.invalid(e.path(missing), "'slack_connection_name' and 'slack_channel' go together: set both or neither");
         }
         if (slackName != null) {
             slackName = ConnectionNames.reference(slackName, e.path("slack_connection_name"));
             if (!CHANNEL.matcher(slackChannel).matches()) {
-                throw ApiException.invalid(e.path("slack_channel"), "'" + e.path("slack_channel") + "' must be a channel name like #customer-emails or a channel id");
+                throw Problem.invalid(e.path("slack_channel"), "'" + e.path("slack_channel") + "' must be a channel name like #customer-emails or a channel id");
             }
         }
         return new ConnectionDetails.EmailWebhook(baseUrl, headers, maxSize(e), timeout(e), signing, slackName, slackChannel, auth);
@@ -87,10 +88,10 @@ public final class ConnectionJson {
         String baseUrl = AuthJson.url(h.string("base_url", true), h.path("base_url"), policy);
         List<String> routes = h.strings("allowed_routes");
         if (routes == null) routes = List.of("POST /");
-        if (routes.isEmpty() || routes.size() > 50) throw ApiException.invalid(h.path("allowed_routes"), "'" + h.path("allowed_routes") + "' must list 1-50 routes");
+        if (routes.isEmpty() || routes.size() > 50) throw Problem.invalid(h.path("allowed_routes"), "'" + h.path("allowed_routes") + "' must list 1-50 routes");
         for (String r : routes) {
             if (!ROUTE.matcher(r).matches()) {
-                throw ApiException.invalid(h.path("allowed_routes"), "'" + r + "' is not a route like \"POST /\", \"GET /v1/status\" or \"POST /v1/messages/*\"");
+                throw Problem.invalid(h.path("allowed_routes"), "'" + r + "' is not a route like \"POST /\", \"GET /v1/status\" or \"POST /v1/messages/*\"");
             }
         }
         Auth auth = AuthJson.read(h, prev == null ? null : prev.auth(), false, policy, authHeaderRule(h.stringMap("headers")));
@@ -100,23 +101,23 @@ public final class ConnectionJson {
     private static ConnectionDetails.Slack slack(JsonBody s, ConnectionDetails.Slack prev, OutboundPolicy policy) {
         boolean urlGiven = s.raw("webhook_url") != null && !s.raw("webhook_url").isNull();
         boolean tokenGiven = s.raw("bot_token") != null && !s.raw("bot_token").isNull();
-        if (urlGiven && tokenGiven) throw ApiException.invalid(s.path("bot_token"), "set one of 'webhook_url' and 'bot_token', not both");
+        if (urlGiven && tokenGiven) throw Problem.invalid(s.path("bot_token"), "set one of 'webhook_url' and 'bot_token', not both");
         String url = null;
         String token = null;
         if (urlGiven) {
             url = AuthJson.url(s.string("webhook_url", true), s.path("webhook_url"), policy);
         } else if (tokenGiven) {
             token = s.string("bot_token", true);
-            if (!token.matches("[\\x21-\\x7E]{8,512}")) throw ApiException.invalid(s.path("bot_token"), "'" + s.path("bot_token") + "' must be a Slack token such as xoxb-...");
+            if (!token.matches("[\\x21-\\x7E]{8,512}")) throw Problem.invalid(s.path("bot_token"), "'" + s.path("bot_token") + "' must be a Slack token such as xoxb-...");
         } else if (prev != null) {
             url = prev.webhookUrl();
             token = prev.botToken();
         } else {
-            throw ApiException.invalid(s.prefix(), "'" + s.prefix() + "' needs 'webhook_url' (an incoming webhook) or 'bot_token'");
+            throw Problem.invalid(s.prefix(), "'" + s.prefix() + "' needs 'webhook_url' (an incoming webhook) or 'bot_token'");
         }
         String channel = s.string("default_channel", false);
         if (channel != null && !CHANNEL.matcher(channel).matches()) {
-            throw ApiException.invalid(s.path("default_channel"), "'" + s.path("default_channel") + "' must be a channel name like #alerts or a channel id");
+            throw Problem.invalid(s.path("default_channel"), "'" + s.path("default_channel") + "' must be a channel name like #alerts or a channel id");
         }
         return new ConnectionDetails.Slack(url, token, channel);
     }
@@ -140,7 +141,7 @@ public final class ConnectionJson {
         if (raw == null) return previous;
         if (raw.isNull()) return null;
         String v = in.string(name, true);
-        if (v.isEmpty() || v.length() > max) throw ApiException.invalid(in.path(name), "'" + in.path(name) + "' must be 1-" + max + " characters");
+        if (v.isEmpty() || v.length() > max) throw Problem.invalid(in.path(name), "'" + in.path(name) + "' must be 1-" + max + " characters");
         return v;
     }
 
@@ -148,7 +149,7 @@ public final class ConnectionJson {
         JsonNode v = in.raw("max_response_size_bytes");
         if (v == null || v.isNull()) return ConnectionDetails.DEFAULT_MAX_RESPONSE_SIZE;
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1 || v.asLong() > (1L << 30)) {
-            throw ApiException.invalid(in.path("max_response_size_bytes"), "'" + in.path("max_response_size_bytes") + "' must be an integer between 1 and 1073741824");
+            throw Problem.invalid(in.path("max_response_size_bytes"), "'" + in.path("max_response_size_bytes") + "' must be an integer between 1 and 1073741824");
         }
         return v.asLong();
     }

@@ -1,6 +1,6 @@
 package dev.herald.connections;
 
-import dev.herald.api.ApiException;
+import dev.herald.util.Problem;
 import java.text.Normalizer;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -19,7 +19,7 @@ public final class ConnectionNames {
     public static String reference(String given, String field) {
         String name = given.startsWith(PREFIX) ? given.substring(PREFIX.length()) : given;
         if (!NAME.matcher(name).matches()) {
-            throw ApiException.invalid(field, "'" + field + "' must be a connection name: 1-63 lower-case letters, digits and dashes, "
+            throw Problem.invalid(field, "'" + field + "' must be a connection name: 1-63 lower-case letters, digits and dashes, "
                     + "starting and ending with a letter or digit (optionally written connections/<name>)");
         }
         return name;

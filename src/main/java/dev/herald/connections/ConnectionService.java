@@ -1,9 +1,5 @@
 package dev.herald.connections;
 
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.api.JsonBody;
 import dev.herald.outbound.Auth;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.OutboundException;
@@ -13,6 +9,10 @@ import dev.herald.outbound.OutboundResponse;
 import dev.herald.outbound.PolicyDeniedException;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -57,8 +57,8 @@ public final class ConnectionService {
     }
 
     public Connection get(String projectId, String name) {
-        if (!ConnectionNames.isValid(name)) throw ApiException.notFound("connection");
-        return db.read(h -> ConnectionRepository.find(h, projectId, name)).orElseThrow(() -> ApiException.notFound("connection"));
+        if (!ConnectionNames.isValid(name)) throw Problem.notFound("connection");
+        return db.read(h -> ConnectionRepository.find(h, projectId, name)).orElseThrow(() -> Problem.notFound("connection"));
     }
 
     public Opened open(String projectId, String name) {
@@ -110,7 +110,7 @@ public final class ConnectionService {
         } else if (displayName != null && !ConnectionNames.fromDisplayName(displayName).isEmpty()) {
             name = ConnectionNames.fromDisplayName(displayName);
         } else {
-            throw ApiException.invalid("name", "'name' is required (or a 'display_name' to derive it from)");
+            throw Problem.invalid("name", "'name' is required (or a 'display_name' to derive it from)");
         }
         String description = text(in, "description", 4000);
         ConnectionDetails details = ConnectionJson.read(requiredDetails(in), null, policy);
@@ -120,7 +120,7 @@ public final class ConnectionService {
         String finalName = name;
         db.writer().execute(h -> {
             if (ConnectionRepository.exists(h, projectId, finalName)) {
-                throw new ApiException(409, "conflict", "a connection named '" + finalName + "' already exists"
+                throw new Problem(Problem.Kind.CONFLICT, "conflict", "a connection named '" + finalName + "' already exists"
                         + (given == null ? " (the name was derived from display_name; give a 'name')" : ""), "name");
             }
             checkSlackReference(h, projectId, finalName, details);
@@ -134,7 +134,7 @@ public final class ConnectionService {
         in.only(FIELDS);
         Opened old = open(projectId, name);
         if (in.has("name") && !ConnectionNames.reference(in.string("name", true), "name").equals(old.connection().name())) {
-            throw ApiException.invalid("name", "a connection's name cannot be changed (other settings refer to it); create a new one");
+            throw Problem.invalid("name", "a connection's name cannot be changed (other settings refer to it); create a new one");
         }
         Connection o = old.connection();
         String displayName = in.has("display_name") ? text(in, "display_name", 200) : o.displayName();
@@ -144,22 +144,22 @@ public final class ConnectionService {
                 clock.millis()), details);
         db.writer().execute(h -> {
             checkSlackReference(h, projectId, o.name(), details);
-            if (!ConnectionRepository.update(h, c)) throw ApiException.notFound("connection");
+            if (!ConnectionRepository.update(h, c)) throw Problem.notFound("connection");
             return null;
         });
         return c;
     }
 
     public void delete(String projectId, String name) {
-        if (!ConnectionNames.isValid(name)) throw ApiException.notFound("connection");
+        if (!ConnectionNames.isValid(name)) throw Problem.notFound("connection");
         db.writer().execute(h -> {
             for (Connection other : ConnectionRepository.list(h, projectId)) {
                 JsonNode ref = Json.parse(other.detailsView()).path(ConnectionDetails.EmailWebhook.TYPE).path("slack_connection_name");
                 if (ref.isString() && ref.asString().equals(name) && !other.name().equals(name)) {
-                    throw ApiException.conflict("connection '" + other.name() + "' sends its Slack notices through '" + name + "'; change it first");
+                    throw Problem.conflict("connection '" + other.name() + "' sends its Slack notices through '" + name + "'; change it first");
                 }
             }
-            if (!ConnectionRepository.delete(h, projectId, name)) throw ApiException.notFound("connection");
+            if (!ConnectionRepository.delete(h, projectId, name)) throw Problem.notFound("connection");
             return null;
         });
     }
@@ -171,7 +171,7 @@ public final class ConnectionService {
 
     private static JsonBody requiredDetails(JsonBody in) {
         JsonBody d = in.object("connection_details", Set.copyOf(ConnectionDetails.TYPES));
-        if (d == null) throw ApiException.invalid("connection_details", "'connection_details' is required: an object with one of " + ConnectionDetails.TYPES);
+        if (d == null) throw Problem.invalid("connection_details", "'connection_details' is required: an object with one of " + ConnectionDetails.TYPES);
         return d;
     }
 
@@ -179,17 +179,17 @@ public final class ConnectionService {
     private static void checkSlackReference(org.jdbi.v3.core.Handle h, String projectId, String self, ConnectionDetails d) {
         if (!(d instanceof ConnectionDetails.EmailWebhook e) || e.slackConnectionName() == null) return;
         String field = "connection_details.email_webhook.slack_connection_name";
-        if (e.slackConnectionName().equals(self)) throw ApiException.invalid(field, "'" + field + "' must name a slack connection, not this one");
+        if (e.slackConnectionName().equals(self)) throw Problem.invalid(field, "'" + field + "' must name a slack connection, not this one");
         ConnectionRepository.find(h, projectId, e.slackConnectionName()).ifPresent(c -> {
             if (!c.type().equals(ConnectionDetails.Slack.TYPE)) {
-                throw ApiException.invalid(field, "connection '" + c.name() + "' is of type " + c.type() + ", not slack");
+                throw Problem.invalid(field, "connection '" + c.name() + "' is of type " + c.type() + ", not slack");
             }
         });
     }
 
     private static String text(JsonBody in, String name, int max) {
         String v = in.string(name, false);
-        if (v != null && v.length() > max) throw ApiException.invalid(name, "'" + name + "' must be at most " + max + " characters");
+        if (v != null && v.length() > max) throw Problem.invalid(name, "'" + name + "' must be at most " + max + " characters");
         return v;
     }
 
@@ -209,7 +209,7 @@ public final class ConnectionService {
                 String method = in.string("method", false) == null ? "POST" : in.string("method", false);
                 String path = in.string("path", false) == null ? "/" : in.string("path", false);
                 if (!allowed(h.allowedRoutes(), method, path)) {
-                    throw ApiException.invalid("path", "'" + method + " " + path + "' is not in this connection's allowed_routes " + h.allowedRoutes());
+                    throw Problem.invalid("path", "'" + method + " " + path + "' is not in this connection's allowed_routes " + h.allowedRoutes());
                 }
                 JsonNode body = in.raw("body");
                 byte[] bytes = method.equals("GET") || method.equals("DELETE") ? null
@@ -223,7 +223,7 @@ public final class ConnectionService {
             }
             case ConnectionDetails.Slack s -> {
                 String channel = in.string("channel", false) != null ? in.string("channel", false) : s.defaultChannel();
-                if (s.botToken() != null && channel == null) throw ApiException.invalid("channel", "'channel' is required: this connection has no default_channel");
+                if (s.botToken() != null && channel == null) throw Problem.invalid("channel", "'channel' is required: this connection has no default_channel");
                 String text = in.string("text", false) != null ? in.string("text", false) : "Herald connection test: " + c.connection().name();
                 report(out, authenticator.send(Slack.request(s, channel, text), null), start, s);
             }

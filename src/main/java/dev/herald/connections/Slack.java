@@ -1,9 +1,9 @@
 package dev.herald.connections;
 
-import dev.herald.util.Json;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.outbound.OutboundResponse;
+import dev.herald.util.Json;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -2,25 +2,26 @@ package dev.herald.customeremail;
 
 import dev.herald.connections.ConnectionDetails;
 import dev.herald.connections.ConnectionService;
-import dev.herald.delivery.AttemptOutcome;
-import dev.herald.delivery.Channel;
 import dev.herald.delivery.Claim;
-import dev.herald.delivery.HttpAttempts;
 import dev.herald.delivery.Message;
+import dev.herald.delivery.Targets;
+import dev.herald.httpdelivery.HttpChannel;
 import dev.herald.outbound.Authenticator;
-import dev.herald.outbound.ErrorKind;
 import dev.herald.outbound.OutboundClient;
 import dev.herald.outbound.OutboundRequest;
+import dev.herald.signing.SignatureScheme;
+import dev.herald.signing.Signers;
+import dev.herald.signing.WebhookSecret;
 import dev.herald.store.Database;
-import dev.herald.webhooks.Webhook;
+import dev.herald.util.Hashes;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 
@@ -32,19 +33,17 @@ import org.jdbi.v3.core.Handle;
  * <p>Hazard: nothing may re-serialize the payload between drafting and sending; the bytes that were
  * reviewed are the bytes that are signed and sent, and the hash check refuses anything else.
  */
-public final class CustomerEmailChannel implements Channel {
+public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.EmailWebhook> {
     public static final String NAME = "customer_email";
 
     private final Database db;
-    private final Authenticator authenticator;
     private final ConnectionService connections;
     private final Clock clock;
-    private final Map<String, ConnectionDetails.EmailWebhook> targets = new ConcurrentHashMap<>();
     private final Map<String, CustomerEmail> drafts = new ConcurrentHashMap<>();
 
     public CustomerEmailChannel(Database db, Authenticator authenticator, ConnectionService connections, Clock clock) {
+        super(authenticator, clock);
         this.db = db;
-        this.authenticator = authenticator;
         this.connections = connections;
         this.clock = clock;
     }
@@ -55,30 +54,33 @@ public final class CustomerEmailChannel implements Channel {
     }
 
     @Override
-    public void prepare(Collection<Claim> claims) {
+    protected String goneMessage() {
+        return "the email_webhook connection is gone";
+    }
+
+    @Override
+    protected Map<String, ConnectionDetails.EmailWebhook> load(Collection<Claim> claims) {
+        Map<String, ConnectionDetails.EmailWebhook> out = new HashMap<>();
         db.read(h -> {
             for (Claim c : claims) {
                 connections.openById(h, c.targetId()).ifPresent(o -> {
-                    if (o.details() instanceof ConnectionDetails.EmailWebhook e) targets.put(c.targetId(), e);
+                    if (o.details() instanceof ConnectionDetails.EmailWebhook e) out.put(c.targetId(), e);
                 });
                 CustomerEmailRepository.byMessage(h, c.messageId()).ifPresent(e -> drafts.put(c.messageId(), e));
             }
             return null;
         });
+        return out;
     }
 
     @Override
-    public CompletableFuture<AttemptOutcome> attempt(Claim claim, Message message) {
-        ConnectionDetails.EmailWebhook target = targets.get(claim.targetId());
+    protected Request request(ConnectionDetails.EmailWebhook target, Claim claim, Message message) {
         CustomerEmail draft = drafts.remove(claim.messageId());
-        if (target == null) return done(HttpAttempts.failure(ErrorKind.INTERNAL, "the email_webhook connection is gone", 0, true));
-        if (draft == null) return done(HttpAttempts.failure(ErrorKind.INTERNAL, "no customer email carries this message", 0, true));
-        if (!Artifacts.sha256(message.body()).equals(draft.payloadSha256())) {
-            return done(HttpAttempts.failure(ErrorKind.INTERNAL, "the payload no longer matches the SHA-256 of the approved artifact; not sent", 0, true));
+        if (draft == null) throw new Refused("no customer email carries this message");
+        if (!Hashes.sha256Hex(message.body()).equals(draft.payloadSha256())) {
+            throw new Refused("the payload no longer matches the SHA-256 of the approved artifact; not sent");
         }
-        long start = System.nanoTime();
-        return authenticator.send(request(target, draft, message.body()), target.auth())
-                .handle((resp, err) -> HttpAttempts.outcome(resp, err, (System.nanoTime() - start) / 1_000_000, clock));
+        return new Request(request(target, draft, message.body()), target.auth());
     }
 
     /** The POST to the connection's base_url: its headers, then Herald's, then the signature when a signing secret is set. */
@@ -89,18 +91,18 @@ public final class CustomerEmailChannel implements Channel {
             if (h.getKey().equalsIgnoreCase("Content-Type")) contentType = h.getValue();
         }
         headers.put("Idempotency-Key", draft.id());
-        if (target.webhookSigningSecret() != null) headers.put("X-Webhook-Signature", Artifacts.signature(target.webhookSigningSecret(), body));
+        if (target.webhookSigningSecret() != null) {
+            // seed 000's X-Webhook-Signature: sha256=<hex HMAC-SHA256(secret as UTF-8, raw body)>, the registry's sha256-hex scheme
+            SignatureScheme.Keys keys = new SignatureScheme.Keys(new WebhookSecret(target.webhookSigningSecret(), null), null);
+            headers.putAll(Signers.get(Signers.DEFAULT).sign(new SignatureScheme.Input(draft.id(), 0, body, keys, "X-Webhook-Signature")));
+        }
         return new OutboundRequest("POST", URI.create(target.baseUrl()), headers, body, contentType, Duration.ofSeconds(target.timeoutSeconds()),
                 target.maxResponseSizeBytes(), OutboundClient.CAPTURE_BYTES);
     }
 
-    private static CompletableFuture<AttemptOutcome> done(AttemptOutcome o) {
-        return CompletableFuture.completedFuture(o);
-    }
-
     @Override
     public List<Duration> retrySchedule(String targetId) {
-        return Webhook.DEFAULT_SCHEDULE;
+        return Targets.DEFAULT_SCHEDULE;
     }
 
     @Override

@@ -1,20 +1,21 @@
 package dev.herald.customeremail;
 
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.api.JsonBody;
 import dev.herald.connections.Connection;
 import dev.herald.connections.ConnectionDetails;
 import dev.herald.connections.ConnectionService;
+import dev.herald.connections.Slack;
 import dev.herald.connections.SlackChannel;
 import dev.herald.delivery.Channel;
-import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Message;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
-import dev.herald.connections.Slack;
 import dev.herald.store.Database;
+import dev.herald.util.Hashes;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -37,15 +38,15 @@ public final class CustomerEmailService {
     private final ApiKeys keys;
     private final Clock clock;
     private final String publicUrl;
-    private final Runnable wake;
+    private final Ingress ingress;
 
-    public CustomerEmailService(Database db, ConnectionService connections, ApiKeys keys, Clock clock, String publicUrl, Runnable wake) {
+    public CustomerEmailService(Database db, Ingress ingress, ConnectionService connections, ApiKeys keys, Clock clock, String publicUrl) {
         this.db = db;
+        this.ingress = ingress;
         this.connections = connections;
         this.keys = keys;
         this.clock = clock;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
-        this.wake = wake;
     }
 
     /** Where a reviewer opens a draft. */
@@ -57,9 +58,9 @@ public final class CustomerEmailService {
         in.only(FIELDS);
         String connectionRef = in.string("connection", true);
         ConnectionService.Opened conn = connections.find(by.projectId(), connectionRef.startsWith("connections/") ? connectionRef.substring(12) : connectionRef)
-                .orElseThrow(() -> ApiException.invalid("connection", "no connection '" + connectionRef + "' in this project"));
+                .orElseThrow(() -> Problem.invalid("connection", "no connection '" + connectionRef + "' in this project"));
         if (!(conn.details() instanceof ConnectionDetails.EmailWebhook target)) {
-            throw ApiException.invalid("connection", "connection '" + conn.connection().name() + "' is of type " + conn.connection().type()
+            throw Problem.invalid("connection", "connection '" + conn.connection().name() + "' is of type " + conn.connection().type()
                     + "; customer emails need an email_webhook connection");
         }
         JsonBody customer = required(in, "customer", Set.of("id", "name"));
@@ -70,7 +71,7 @@ public final class CustomerEmailService {
         String body = text(email, "body", 200_000, false);
         String sessionId = in.string("session_id", false);
         if (sessionId != null && (sessionId.isBlank() || sessionId.length() > 200 || sessionId.chars().anyMatch(Character::isISOControl))) {
-            throw ApiException.invalid("session_id", "'session_id' must be 1-200 printable characters");
+            throw Problem.invalid("session_id", "'session_id' must be 1-200 printable characters");
         }
         String issueUrl = issueUrl(in.string("issue_url", false));
 
@@ -86,21 +87,20 @@ public final class CustomerEmailService {
         String id = Ids.uuid7(now);
         String byName = keys.name(by.keyId());
         Connection cc = conn.connection();
-        CustomerEmail saved = db.writer().execute(h -> {
-            String[] slack = slackNotice(h, by.projectId(), id, target, sessionId, customerName, customerId, subject, issueUrl, now);
-            CustomerEmail d = new CustomerEmail(id, by.projectId(), cc.id(), cc.name(), sessionId, issueUrl, bytes, Artifacts.sha256(bytes),
+        return ingress.write(q -> {
+            String[] slack = slackNotice(q, by.projectId(), id, target, sessionId, customerName, customerId, subject, issueUrl, now);
+            CustomerEmail d = new CustomerEmail(id, by.projectId(), cc.id(), cc.name(), sessionId, issueUrl, bytes, Hashes.sha256Hex(bytes),
                     CustomerEmail.PENDING, by.keyId(), byName, now, null, null, null, null, null, null, null, slack[0], slack[1], slack[2], now);
-            CustomerEmailRepository.insert(h, d);
+            CustomerEmailRepository.insert(q.handle(), d);
             return d;
         });
-        if (saved.slackDeliveryId() != null) wake.run();
-        return saved;
     }
 
     /** Queues the Slack notice for the first draft of a session: {status, delivery id, error}. Never fails the draft. */
-    private String[] slackNotice(Handle h, String projectId, String id, ConnectionDetails.EmailWebhook target, String sessionId, String customerName,
+    private String[] slackNotice(Ingress.Queue q, String projectId, String id, ConnectionDetails.EmailWebhook target, String sessionId, String customerName,
                                  String customerId, String subject, String issueUrl, long now) {
         if (target.slackConnectionName() == null) return new String[] {null, null, null};
+        Handle h = q.handle();
         if (sessionId != null && CustomerEmailRepository.sessionHasDrafts(h, projectId, sessionId)) return new String[] {"not_first", null, null};
         Optional<ConnectionService.Opened> slack = connections.find(h, projectId, target.slackConnectionName());
         if (slack.isEmpty() || !(slack.get().details() instanceof ConnectionDetails.Slack)) {
@@ -113,8 +113,7 @@ public final class CustomerEmailService {
         if (issueUrl != null) text.append("\n*Issue:* <").append(issueUrl).append('>');
         Message m = new Message(Ids.uuid7(now), projectId, "slack_notice", "customer_email.review_requested",
                 Slack.body(target.slackChannel(), text.toString()), now);
-        DeliveryRepository.insertMessage(h, m);
-        List<String> ids = DeliveryRepository.insertDeliveries(h, m, SlackChannel.NAME, List.of(slack.get().connection().id()), now);
+        List<String> ids = q.enqueue(m, SlackChannel.NAME, List.of(slack.get().connection().id()));
         return new String[] {"queued", ids.get(0), null};
     }
 
@@ -128,15 +127,15 @@ public final class CustomerEmailService {
     }
 
     public CustomerEmail get(String projectId, String id) {
-        if (!Ids.isUuid(id)) throw ApiException.notFound("customer email");
-        return db.read(h -> CustomerEmailRepository.find(h, projectId, id)).orElseThrow(() -> ApiException.notFound("customer email"));
+        if (!Ids.isUuid(id)) throw Problem.notFound("customer email");
+        return db.read(h -> CustomerEmailRepository.find(h, projectId, id)).orElseThrow(() -> Problem.notFound("customer email"));
     }
 
     public List<CustomerEmail> list(String projectId, String status, String sessionId, String before, int limit) {
         if (status != null && !CustomerEmail.STATUSES.contains(status)) {
-            throw ApiException.invalid("status", "'status' must be one of " + String.join(", ", CustomerEmail.STATUSES));
+            throw Problem.invalid("status", "'status' must be one of " + String.join(", ", CustomerEmail.STATUSES));
         }
-        if (before != null && !Ids.isUuid(before)) throw ApiException.invalid("cursor", "'cursor' is not a cursor from a previous page");
+        if (before != null && !Ids.isUuid(before)) throw Problem.invalid("cursor", "'cursor' is not a cursor from a previous page");
         return db.read(h -> CustomerEmailRepository.list(h, projectId, status, sessionId, before, limit));
     }
 
@@ -145,8 +144,8 @@ public final class CustomerEmailService {
     }
 
     public CustomerEmail reject(Principal by, String id, String reason) {
-        if (reason == null || reason.isBlank()) throw ApiException.invalid("reason", "'reason' is required: say why the email is rejected");
-        if (reason.length() > 2000) throw ApiException.invalid("reason", "'reason' must be at most 2000 characters");
+        if (reason == null || reason.isBlank()) throw Problem.invalid("reason", "'reason' is required: say why the email is rejected");
+        if (reason.length() > 2000) throw Problem.invalid("reason", "'reason' must be at most 2000 characters");
         return decide(by, id, CustomerEmail.REJECTED, reason.strip());
     }
 
@@ -154,7 +153,7 @@ public final class CustomerEmailService {
         get(by.projectId(), id);
         String byName = keys.name(by.keyId());
         boolean done = db.writer().execute(h -> CustomerEmailRepository.decide(h, by.projectId(), id, status, by.keyId(), byName, reason, clock.millis()));
-        if (!done) throw ApiException.conflict("this customer email is already " + get(by.projectId(), id).status() + "; a decision is final");
+        if (!done) throw Problem.conflict("this customer email is already " + get(by.projectId(), id).status() + "; a decision is final");
         return get(by.projectId(), id);
     }
 
@@ -164,41 +163,39 @@ public final class CustomerEmailService {
     /** Queues the approved artifact for delivery, once. */
     public Sent send(String projectId, String id) {
         get(projectId, id);
-        Sent s = db.writer().execute(h -> {
-            CustomerEmail e = CustomerEmailRepository.find(h, projectId, id).orElseThrow(() -> ApiException.notFound("customer email"));
+        return ingress.write(q -> {
+            Handle h = q.handle();
+            CustomerEmail e = CustomerEmailRepository.find(h, projectId, id).orElseThrow(() -> Problem.notFound("customer email"));
             if (e.deliveryId() != null) return new Sent(e, false);
             if (!e.status().equals(CustomerEmail.APPROVED)) {
-                throw ApiException.conflict("this customer email is " + e.status() + "; only an approved draft can be sent");
+                throw Problem.conflict("this customer email is " + e.status() + "; only an approved draft can be sent");
             }
-            if (!Artifacts.sha256(e.payload()).equals(e.payloadSha256())) {
-                throw new ApiException(409, "artifact_mismatch", "the stored payload no longer matches the SHA-256 recorded when it was drafted; "
+            if (!Hashes.sha256Hex(e.payload()).equals(e.payloadSha256())) {
+                throw new Problem(Problem.Kind.CONFLICT, "artifact_mismatch", "the stored payload no longer matches the SHA-256 recorded when it was drafted; "
                         + "it is not sent. Draft the email again.", null);
             }
-            if (!connections.exists(h, e.connectionId())) throw ApiException.conflict("the connection '" + e.connectionName() + "' was deleted");
-            long now = clock.millis();
+            if (!connections.exists(h, e.connectionId())) throw Problem.conflict("the connection '" + e.connectionName() + "' was deleted");
+            long now = q.now();
             Message m = new Message(Ids.uuid7(now), projectId, MESSAGE_KIND, "customer_email.approved", e.payload(), now);
-            DeliveryRepository.insertMessage(h, m);
-            String deliveryId = DeliveryRepository.insertDeliveries(h, m, CustomerEmailChannel.NAME, List.of(e.connectionId()), now).get(0);
+            String deliveryId = q.enqueue(m, CustomerEmailChannel.NAME, List.of(e.connectionId())).get(0);
             CustomerEmailRepository.markQueued(h, id, m.id(), deliveryId, now);
             return new Sent(CustomerEmailRepository.find(h, projectId, id).orElseThrow(), true);
         });
-        if (s.queuedNow()) wake.run();
-        return s;
     }
 
     private static JsonBody required(JsonBody in, String name, Set<String> fields) {
         JsonBody o = in.object(name, fields);
-        if (o == null) throw ApiException.invalid(name, "'" + name + "' is required: an object with " + String.join(" and ", fields.stream().sorted().toList()));
+        if (o == null) throw Problem.invalid(name, "'" + name + "' is required: an object with " + String.join(" and ", fields.stream().sorted().toList()));
         return o;
     }
 
     private static String text(JsonBody in, String name, int max, boolean singleLine) {
         String v = in.string(name, true);
         String f = in.path(name);
-        if (v.isBlank()) throw ApiException.invalid(f, "'" + f + "' must not be empty");
-        if (v.length() > max) throw ApiException.invalid(f, "'" + f + "' must be at most " + max + " characters");
-        if (singleLine && (v.contains("\r") || v.contains("\n"))) throw ApiException.invalid(f, "'" + f + "' must be one line (no CR or LF)");
-        if (v.chars().anyMatch(ch -> ch == 0)) throw ApiException.invalid(f, "'" + f + "' contains a NUL character");
+        if (v.isBlank()) throw Problem.invalid(f, "'" + f + "' must not be empty");
+        if (v.length() > max) throw Problem.invalid(f, "'" + f + "' must be at most " + max + " characters");
+        if (singleLine && (v.contains("\r") || v.contains("\n"))) throw Problem.invalid(f, "'" + f + "' must be one line (no CR or LF)");
+        if (v.chars().anyMatch(ch -> ch == 0)) throw Problem.invalid(f, "'" + f + "' contains a NUL character");
         return v;
     }
 
@@ -209,11 +206,11 @@ public final class CustomerEmailService {
             URI u = new URI(v);
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
             if (v.length() > 2048 || !(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
-                throw ApiException.invalid("issue_url", "'issue_url' must be an absolute http or https URL of at most 2048 characters");
+                throw Problem.invalid("issue_url", "'issue_url' must be an absolute http or https URL of at most 2048 characters");
             }
             return v;
         } catch (java.net.URISyntaxException e) {
-            throw ApiException.invalid("issue_url", "'issue_url' is not a valid URL: " + e.getReason());
+            throw Problem.invalid("issue_url", "'issue_url' is not a valid URL: " + e.getReason());
         }
     }
 }

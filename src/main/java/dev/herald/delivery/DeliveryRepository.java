@@ -1,9 +1,9 @@
 package dev.herald.delivery;
 
-import dev.herald.util.Ids;
 import dev.herald.store.Dialect;
 import dev.herald.store.Sql;
 import dev.herald.store.StoreException;
+import dev.herald.util.Ids;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +21,7 @@ import org.jdbi.v3.core.Handle;
  * {@code next_attempt_at}), {@code in_flight} (leased), {@code paused} (target disabled), then
  * {@code succeeded}, {@code dead} or {@code cancelled}.
  */
-public final class DeliveryRepository {
+final class DeliveryRepository {
     private DeliveryRepository() {}
 
     public static void insertMessage(Handle h, Message m) {

@@ -1,9 +1,9 @@
 package dev.herald.delivery;
 
+import dev.herald.store.Database;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.store.Database;
+import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,30 +20,24 @@ import tools.jackson.databind.node.ObjectNode;
 public final class DeliveryService {
     public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
     private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
-            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type, r.address";
-    /** Deliveries with their message and, for email, their recipient. */
-    private static final String FROM = " FROM deliveries d JOIN messages m ON m.id = d.message_id LEFT JOIN email_recipients r ON r.delivery_id = d.id";
-    /** The channel whose deliveries carry a recipient instead of a webhook (dev.herald.email.EmailChannel.NAME). */
-    private static final String EMAIL = "email";
+            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type";
+    /** Deliveries with their message; what a channel adds (an email's recipient) comes from {@link Channel#describe}. */
+    private static final String FROM = " FROM deliveries d JOIN messages m ON m.id = d.message_id";
 
     private final Database db;
     private final Map<String, Channel> channels = new HashMap<>();
     private final Clock clock;
-    private final Runnable wake;
+    private final Ingress ingress;
 
-    public DeliveryService(Database db, List<Channel> channels, Clock clock, Runnable wake) {
+    public DeliveryService(Database db, List<Channel> channels, Clock clock, Ingress ingress) {
         this.db = db;
         for (Channel c : channels) this.channels.put(c.name(), c);
         this.clock = clock;
-        this.wake = wake;
+        this.ingress = ingress;
     }
 
     /** Filters for listing; null means any. {@code cursor} is the last id of the previous page. */
-    public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit, String channel) {
-        public Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit) {
-            this(targetId, messageId, status, completedSince, cursor, limit, null);
-        }
-    }
+    public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit, String channel) {}
 
     /** A page of deliveries as JSON, newest first, with {@code next_cursor} when more exist. */
     public ObjectNode list(String projectId, Filter f) {
@@ -63,7 +57,7 @@ public final class DeliveryService {
             if (f.status() != null) q.bind("s", f.status());
             if (f.completedSince() != null) q.bind("since", f.completedSince());
             if (f.cursor() != null) q.bind("c", f.cursor());
-            return q.map((rs, ctx) -> row(rs)).list();
+            return views(h, q.map((rs, ctx) -> row(rs)).list());
         });
         ObjectNode page = Json.object();
         ArrayNode data = page.putArray("data");
@@ -75,11 +69,12 @@ public final class DeliveryService {
 
     /** One delivery with all its attempts. */
     public ObjectNode get(String projectId, String id) {
-        if (!Ids.isUuid(id)) throw ApiException.notFound("delivery");
+        if (!Ids.isUuid(id)) throw Problem.notFound("delivery");
         return db.read(h -> {
             ObjectNode d = h.createQuery("SELECT " + COLUMNS + FROM + " WHERE d.id = :id AND d.project_id = :p")
                     .bind("id", id).bind("p", projectId).map((rs, ctx) -> row(rs)).findOne()
-                    .orElseThrow(() -> ApiException.notFound("delivery"));
+                    .map(r -> views(h, List.of(r)).get(0))
+                    .orElseThrow(() -> Problem.notFound("delivery"));
             ArrayNode attempts = d.putArray("attempts");
             h.createQuery("SELECT attempt_no, started_at, duration_ms, status_code, error_kind, error_message, response_body, response_truncated "
                             + "FROM attempts WHERE delivery_id = :id ORDER BY id").bind("id", id)
@@ -105,40 +100,36 @@ public final class DeliveryService {
         ObjectNode current = get(projectId, id);
         String status = current.get("status").asString();
         if (!Set.of("dead", "succeeded", "cancelled").contains(status)) {
-            throw ApiException.conflict("delivery is " + status + "; only dead, succeeded or cancelled deliveries can be retried");
+            throw Problem.conflict("delivery is " + status + "; only dead, succeeded or cancelled deliveries can be retried");
         }
         String channel = current.get("channel").asString();
-        db.writer().execute(h -> {
+        ingress.write(q -> {
+            Handle h = q.handle();
             String target = h.createQuery("SELECT target_id FROM deliveries WHERE id = :id").bind("id", id).mapTo(String.class).one();
             Channel.TargetState state = state(h, channel, target);
-            if (state == Channel.TargetState.GONE) throw ApiException.conflict("the target of this delivery (its webhook or connection) was deleted");
-            DeliveryRepository.requeue(h, List.of(id), state == Channel.TargetState.ACTIVE ? "pending" : "paused", clock.millis());
+            if (state == Channel.TargetState.GONE) throw Problem.conflict("the target of this delivery (its webhook or connection) was deleted");
+            q.requeued(DeliveryRepository.requeue(h, List.of(id), state == Channel.TargetState.ACTIVE ? "pending" : "paused", q.now()));
             return null;
         });
-        wake.run();
         return get(projectId, id);
-    }
-
-    /** Replays dead letters: one by id, or all of a webhook's dead-lettered since a time. Returns how many. */
-    public int replay(String projectId, String deliveryId, String targetId, Long since) {
-        return replay(projectId, deliveryId, targetId, null, since);
     }
 
     /** Replays dead letters: one by id, all of a webhook's, or all of a message's (an email's recipients), optionally only since a time. */
     public int replay(String projectId, String deliveryId, String targetId, String messageId, Long since) {
-        int n = db.writer().execute(h -> {
-            long now = clock.millis();
+        return ingress.write(q -> {
+            Handle h = q.handle();
+            long now = q.now();
             StringBuilder sql = new StringBuilder("SELECT id, channel, target_id FROM deliveries WHERE project_id = :p AND status = 'dead'");
             if (deliveryId != null) sql.append(" AND id = :id");
             if (targetId != null) sql.append(" AND target_id = :t");
             if (messageId != null) sql.append(" AND message_id = :m");
             if (since != null) sql.append(" AND completed_at >= :since");
-            Query q = h.createQuery(sql.toString()).bind("p", projectId);
-            if (deliveryId != null) q.bind("id", deliveryId);
-            if (targetId != null) q.bind("t", targetId);
-            if (messageId != null) q.bind("m", messageId);
-            if (since != null) q.bind("since", since);
-            List<String[]> rows = q.map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("channel"), rs.getString("target_id")}).list();
+            Query dead = h.createQuery(sql.toString()).bind("p", projectId);
+            if (deliveryId != null) dead.bind("id", deliveryId);
+            if (targetId != null) dead.bind("t", targetId);
+            if (messageId != null) dead.bind("m", messageId);
+            if (since != null) dead.bind("since", since);
+            List<String[]> rows = dead.map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("channel"), rs.getString("target_id")}).list();
             Map<String, List<String>> byStatus = new HashMap<>();
             for (String[] r : rows) {
                 Channel.TargetState s = state(h, r[1], r[2]);
@@ -150,10 +141,9 @@ public final class DeliveryService {
                 List<String> ids = e.getValue();
                 for (int i = 0; i < ids.size(); i += 500) total += DeliveryRepository.requeue(h, ids.subList(i, Math.min(ids.size(), i + 500)), e.getKey(), now);
             }
+            q.requeued(total);
             return total;
         });
-        if (n > 0) wake.run();
-        return n;
     }
 
     private Channel.TargetState state(Handle h, String channel, String target) {
@@ -161,22 +151,11 @@ public final class DeliveryService {
         return c == null ? Channel.TargetState.GONE : c.targetState(h, target);
     }
 
-    private static ObjectNode row(java.sql.ResultSet rs) throws java.sql.SQLException {
+    /** One delivery as read, before its channel names its message and target. */
+    private record Row(String id, String messageId, String messageType, String channel, String targetId, ObjectNode state) {}
+
+    private static Row row(java.sql.ResultSet rs) throws java.sql.SQLException {
         ObjectNode n = Json.object();
-        n.put("id", rs.getString("id"));
-        String channel = rs.getString("channel");
-        if (EMAIL.equals(channel)) {
-            n.put("email_id", rs.getString("message_id"));
-            n.put("template", rs.getString("type"));
-            n.put("channel", channel);
-            n.put("recipient", rs.getString("address"));
-        } else {
-            n.put("event_id", rs.getString("message_id"));
-            n.put("event_type", rs.getString("type"));
-            n.put("channel", channel);
-            n.put("target_id", rs.getString("target_id"));
-            n.put("webhook_id", channel.equals("webhook") ? rs.getString("target_id") : null);
-        }
         n.put("status", rs.getString("status"));
         n.put("attempt_count", rs.getInt("attempts"));
         long next = rs.getLong("next_attempt_at");
@@ -190,7 +169,29 @@ public final class DeliveryService {
         n.put("updated_at", iso(rs.getLong("updated_at")));
         long done = rs.getLong("completed_at");
         n.put("completed_at", rs.wasNull() ? null : iso(done));
-        return n;
+        return new Row(rs.getString("id"), rs.getString("message_id"), rs.getString("type"), rs.getString("channel"), rs.getString("target_id"), n);
+    }
+
+    /** The API views of {@code rows}: id, then what each one's channel calls its message and target, then its state. */
+    private List<ObjectNode> views(Handle h, List<Row> rows) {
+        Map<String, List<String>> idsByChannel = new HashMap<>();
+        for (Row r : rows) idsByChannel.computeIfAbsent(r.channel(), k -> new ArrayList<>()).add(r.id());
+        Map<String, Map<String, String>> details = new HashMap<>();
+        idsByChannel.forEach((name, ids) -> {
+            Channel c = channels.get(name);
+            if (c != null) details.putAll(c.details(h, ids));
+        });
+        List<ObjectNode> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            ObjectNode n = Json.object();
+            n.put("id", r.id());
+            Channel c = channels.get(r.channel());
+            Channel.View v = new Channel.View(r.messageId(), r.messageType(), r.channel(), r.targetId(), details.getOrDefault(r.id(), Map.of()));
+            if (c != null) c.describe(n, v); else Channel.describeAsEvent(n, v);
+            n.setAll(r.state());
+            out.add(n);
+        }
+        return out;
     }
 
     static String iso(long millis) {

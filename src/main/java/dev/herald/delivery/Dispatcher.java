@@ -1,8 +1,8 @@
 package dev.herald.delivery;
 
-import dev.herald.util.Ids;
 import dev.herald.metrics.Metrics;
 import dev.herald.store.Database;
+import dev.herald.util.Ids;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,9 +1,10 @@
 package dev.herald.delivery;
 
-import dev.herald.util.Ids;
 import dev.herald.store.Database;
+import dev.herald.util.Ids;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -11,14 +12,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prunes history: finished deliveries (and their attempts and email recipients) older than the
- * retention, messages (and emails) no delivery refers to any more, and expired idempotency keys.
- * Deletes in small batches so the writer is never held for long.
+ * Prunes history: finished deliveries (and their attempts) older than the retention, messages no
+ * delivery refers to any more, and expired idempotency keys; with them, the rows features keep beside
+ * their deliveries and messages ({@link Attached}: an email's recipients, the email itself). Deletes in
+ * small batches so the writer is never held for long.
  */
 public final class Retention implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
     private static final int BATCH = 500;
 
+    /**
+     * A feature's table whose rows belong to a delivery or a message and go with it: a {@code DELIVERY}
+     * table has a {@code column} holding the delivery id; a {@code MESSAGE} table's {@code id} is the
+     * message id (UUIDv7) and it has {@code created_at}.
+     */
+    public record Attached(String table, String column, Owner owner) {
+        public enum Owner { DELIVERY, MESSAGE }
+    }
+
+    private final List<Attached> attached;
     private final Database db;
     private final Clock clock;
     private final Duration retention;
@@ -26,7 +38,8 @@ public final class Retention implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("herald-retention").daemon(true).unstarted(r));
 
-    public Retention(Database db, Clock clock, Duration retention, Duration idempotencyTtl) {
+    public Retention(Database db, Clock clock, Duration retention, Duration idempotencyTtl, List<Attached> attached) {
+        this.attached = List.copyOf(attached);
         this.db = db;
         this.clock = clock;
         this.retention = retention;
@@ -56,15 +69,23 @@ public final class Retention implements AutoCloseable {
                             .bind("floor", floor).bind("c", cutoff).bind("n", BATCH).mapTo(String.class).list();
                     if (ids.isEmpty()) return 0;
                     h.createUpdate("DELETE FROM attempts WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
-                    h.createUpdate("DELETE FROM email_recipients WHERE delivery_id IN (<ids>)").bindList("ids", ids).execute();
+                    for (Attached a : attached) {
+                        if (a.owner() == Attached.Owner.DELIVERY) {
+                            h.createUpdate("DELETE FROM " + a.table() + " WHERE " + a.column() + " IN (<ids>)").bindList("ids", ids).execute();
+                        }
+                    }
                     return h.createUpdate("DELETE FROM deliveries WHERE id IN (<ids>)").bindList("ids", ids).execute();
                 });
                 total += n;
                 if (n < BATCH) break;
             }
-            // Messages (and the emails that describe them) once no delivery refers to them; message ids are UUIDv7 too.
+            // Messages (and what features keep of them) once no delivery refers to them; message ids are UUIDv7 too.
             deleteUnreferenced("messages", "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)", floor, cutoff);
-            deleteUnreferenced("emails", "NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = emails.id)", floor, cutoff);
+            for (Attached a : attached) {
+                if (a.owner() == Attached.Owner.MESSAGE) {
+                    deleteUnreferenced(a.table(), "NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = " + a.table() + "." + a.column() + ")", floor, cutoff);
+                }
+            }
             if (total > 0) log.info("retention removed {} finished deliveries older than {}", total, retention);
             return total;
         } catch (RuntimeException e) {

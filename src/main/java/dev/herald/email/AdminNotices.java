@@ -1,10 +1,9 @@
 package dev.herald.email;
 
-import dev.herald.webhooks.DisableListener;
-import dev.herald.webhooks.Webhook;
+import dev.herald.delivery.Ingress;
+import dev.herald.util.Addresses;
 import java.time.Instant;
 import java.util.List;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * delivered, retried and dead-lettered like any other. A failure to queue it is logged and never
  * undoes the disabling.
  */
-public final class AdminNotices implements DisableListener {
+public final class AdminNotices {
     private static final Logger log = LoggerFactory.getLogger(AdminNotices.class);
     public static final String TEMPLATE = "webhook_disabled";
 
@@ -26,20 +25,23 @@ public final class AdminNotices implements DisableListener {
         this.admins = adminEmails.stream().map(a -> Addresses.of(a, null)).toList();
     }
 
-    @Override
-    public void disabled(Handle h, Webhook w, String reason, long now) {
+    /** The webhook that was disabled, as the notice names it. */
+    public record DisabledWebhook(String projectId, String id, String url) {}
+
+    /** Queues the notice in the disabling write {@code q}; never throws. */
+    public void webhookDisabled(Ingress.Queue q, DisabledWebhook w, String reason) {
         if (admins.isEmpty() || !emails.enabled()) return;
         try {
-            String project = h.createQuery("SELECT name FROM projects WHERE id = :p").bind("p", w.projectId()).mapTo(String.class).findOne()
+            String project = q.handle().createQuery("SELECT name FROM projects WHERE id = :p").bind("p", w.projectId()).mapTo(String.class).findOne()
                     .orElse(w.projectId());
-            emails.sendInternal(h, w.projectId(), admins, content(project, w, reason, now), TEMPLATE, now)
+            emails.sendInternal(q, w.projectId(), admins, content(project, w, reason, q.now()), TEMPLATE)
                     .ifPresent(id -> log.info("webhook {} disabled: notice {} queued for {} operator address(es)", w.id(), id, admins.size()));
         } catch (RuntimeException e) {
             log.warn("could not queue the email notice for disabled webhook {}: {}", w.id(), e.getMessage());
         }
     }
 
-    static MimeComposer.Content content(String project, Webhook w, String reason, long now) {
+    static MimeComposer.Content content(String project, DisabledWebhook w, String reason, long now) {
         String subject = oneLine("[Herald] Webhook disabled in project " + project);
         String text = """
                 A webhook was disabled automatically. It receives no deliveries until it is re-enabled.

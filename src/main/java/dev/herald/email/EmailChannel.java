@@ -4,8 +4,9 @@ import dev.herald.config.EmailSettings;
 import dev.herald.delivery.AttemptOutcome;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.Claim;
-import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.Message;
+import dev.herald.delivery.Retention;
+import dev.herald.delivery.Targets;
 import dev.herald.store.Database;
 import dev.herald.store.Sql;
 import jakarta.mail.Address;
@@ -29,6 +30,7 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Email as a delivery channel: one delivery per recipient, all aimed at one target, the SMTP relay
@@ -50,6 +52,10 @@ public final class EmailChannel implements Channel, AutoCloseable {
     public static final String NAME = "email";
     /** The target of every email delivery: the one configured relay. */
     public static final String TARGET = "smtp";
+    /** What retention removes with an email's deliveries (its recipients) and with its message (the email). */
+    public static final List<Retention.Attached> ATTACHED = List.of(
+            new Retention.Attached("email_recipients", "delivery_id", Retention.Attached.Owner.DELIVERY),
+            new Retention.Attached("emails", "id", Retention.Attached.Owner.MESSAGE));
 
     /** What an attempt needs besides the bytes. */
     private record Envelope(String from, String recipient) {}
@@ -85,7 +91,7 @@ public final class EmailChannel implements Channel, AutoCloseable {
      */
     public void applyTransportSetting() {
         long now = clock.millis();
-        int n = db.writer().execute(h -> settings.enabled() ? DeliveryRepository.resumeTarget(h, TARGET, now) : DeliveryRepository.pauseTarget(h, TARGET, now));
+        int n = db.writer().execute(h -> settings.enabled() ? Targets.resume(h, TARGET, now) : Targets.pause(h, TARGET, now));
         if (n > 0) log.info("{} {} queued email deliveries (NOTIFICATION_TRANSPORT={})", settings.enabled() ? "resumed" : "paused", n,
                 settings.transport().name().toLowerCase(java.util.Locale.ROOT));
     }
@@ -148,6 +154,30 @@ public final class EmailChannel implements Channel, AutoCloseable {
 
     private static long elapsed(long start) {
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Each delivery's recipient. */
+    @Override
+    public Map<String, Map<String, String>> details(Handle h, Collection<String> deliveryIds) {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        if (deliveryIds.isEmpty()) return out;
+        h.createQuery("SELECT delivery_id, address FROM email_recipients WHERE delivery_id IN (" + Sql.idsIn(h, ":ids") + ")")
+                .bind("ids", Sql.jsonArray(deliveryIds))
+                .map((rs, ctx) -> {
+                    String id = rs.getString("delivery_id");
+                    out.put(id, Map.of("recipient", rs.getString("address")));
+                    return id;
+                }).list();
+        return out;
+    }
+
+    /** An email delivery is shown as its email (the message), its template and its recipient. */
+    @Override
+    public void describe(ObjectNode view, View v) {
+        view.put("email_id", v.messageId());
+        view.put("template", v.messageType());
+        view.put("channel", v.channel());
+        view.put("recipient", v.details().get("recipient"));
     }
 
     @Override

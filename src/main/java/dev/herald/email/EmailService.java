@@ -1,22 +1,21 @@
 package dev.herald.email;
 
 import com.samskivert.mustache.Template;
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.api.JsonBody;
 import dev.herald.config.EmailSettings;
-import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
+import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Message;
 import dev.herald.store.Database;
 import dev.herald.store.Sql;
 import dev.herald.store.StoreException;
+import dev.herald.util.Addresses;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import dev.herald.webhooks.EventService;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,20 +43,17 @@ public final class EmailService {
     public static final int MAX_RECIPIENTS = 50;
 
     private final Database db;
+    private final Ingress ingress;
     private final EmailSettings settings;
     private final Addresses.Mailbox from;
     private final Clock clock;
-    private final Duration idempotencyTtl;
-    private final Runnable onAccepted;
 
-    /** @param onAccepted called after a commit that created deliveries (wakes the dispatcher) */
-    public EmailService(Database db, EmailSettings settings, Clock clock, Duration idempotencyTtl, Runnable onAccepted) {
+    public EmailService(Database db, Ingress ingress, EmailSettings settings, Clock clock) {
         this.db = db;
+        this.ingress = ingress;
         this.settings = settings;
         this.from = Addresses.parse(settings.from());
         this.clock = clock;
-        this.idempotencyTtl = idempotencyTtl;
-        this.onAccepted = onAccepted;
     }
 
     public boolean enabled() {
@@ -81,36 +77,25 @@ public final class EmailService {
     /** {@code POST /api/v1/emails}. */
     public Accepted send(String projectId, JsonBody in, String idempotencyKey, String requestHash) {
         if (!settings.enabled()) {
-            throw new ApiException(409, "email_disabled", "email is turned off on this server (NOTIFICATION_TRANSPORT=disabled); "
+            throw new Problem(Problem.Kind.CONFLICT, "email_disabled", "email is turned off on this server (NOTIFICATION_TRANSPORT=disabled); "
                     + "an operator can set NOTIFICATION_TRANSPORT=smtp", null);
         }
         Draft d = draft(projectId, in);
         long now = clock.millis();
         Prepared p = prepare(projectId, d, now);
-        Accepted a = db.writer().execute(h -> {
-            if (idempotencyKey != null) {
-                Optional<Accepted> seen = EventService.Idempotency.find(h, projectId, "emails", idempotencyKey, requestHash, now - idempotencyTtl.toMillis())
-                        .map(json -> {
-                            JsonNode n = Json.parse(json);
-                            return new Accepted(n.get("id").asString(), n.get("message_id").asString(), n.get("deliveries").asInt(), true);
-                        });
-                if (seen.isPresent()) return seen.get();
-            }
-            Accepted result = insert(h, p, now);
-            if (idempotencyKey != null) EventService.Idempotency.store(h, projectId, "emails", idempotencyKey, requestHash, result.json(), now);
-            return result;
-        });
-        if (!a.replayed()) onAccepted.run();
-        return a;
+        Ingress.IdempotencyKey key = idempotencyKey == null ? null : new Ingress.IdempotencyKey(projectId, "emails", idempotencyKey, requestHash);
+        Ingress.Receipt r = ingress.accept(key, q -> insert(q, p).json());
+        JsonNode n = Json.parse(r.answer());
+        return new Accepted(n.get("id").asString(), n.get("message_id").asString(), n.get("deliveries").asInt(), r.replayed());
     }
 
     /**
-     * Queues an email from inside Herald (an operator notice) in the caller's transaction. The content is
+     * Queues an email from inside Herald (an operator notice) in a write under way. The content is
      * already rendered; nothing happens when email is turned off.
      */
-    public Optional<String> sendInternal(Handle h, String projectId, List<Addresses.Mailbox> to, MimeComposer.Content content, String template, long now) {
+    public Optional<String> sendInternal(Ingress.Queue q, String projectId, List<Addresses.Mailbox> to, MimeComposer.Content content, String template) {
         if (!settings.enabled() || to.isEmpty()) return Optional.empty();
-        return Optional.of(insert(h, prepare(projectId, new Draft(to, content, template), now), now).id());
+        return Optional.of(insert(q, prepare(projectId, new Draft(to, content, template), q.now())).id());
     }
 
     /** The message and its rows, built outside the writer so the writer only runs SQL. */
@@ -123,13 +108,14 @@ public final class EmailService {
         return new Prepared(new Message(id, projectId, KIND, d.template() == null ? "inline" : d.template(), mime, now), d, messageId);
     }
 
-    private Accepted insert(Handle h, Prepared p, long now) {
+    private Accepted insert(Ingress.Queue q, Prepared p) {
         Message m = p.message();
-        DeliveryRepository.insertMessage(h, m);
+        Handle h = q.handle();
+        long now = q.now();
         ArrayNode to = Json.array();
         for (Addresses.Mailbox r : p.draft().to()) to.add(r.address());
         List<Addresses.Mailbox> rcpts = p.draft().to();
-        List<String> ids = DeliveryRepository.insertDeliveries(h, m, EmailChannel.NAME, Collections.nCopies(rcpts.size(), EmailChannel.TARGET), now);
+        List<String> ids = q.enqueue(m, EmailChannel.NAME, Collections.nCopies(rcpts.size(), EmailChannel.TARGET));
         // Plain JDBC on the writer's cached statements: this runs on the one writer thread (see Sql).
         try {
             PreparedStatement e = Sql.cached(h, "INSERT INTO emails (id, project_id, rfc_message_id, envelope_from, template, subject, recipients, "
@@ -161,7 +147,7 @@ public final class EmailService {
 
     /** One email: its Message-ID, overall status and, per recipient, the delivery with its attempts. */
     public ObjectNode get(String projectId, String id, DeliveryService deliveries) {
-        if (!Ids.isUuid(id)) throw ApiException.notFound("email");
+        if (!Ids.isUuid(id)) throw Problem.notFound("email");
         ObjectNode e = db.read(h -> h.createQuery("SELECT id, rfc_message_id, envelope_from, template, subject, recipients, created_at FROM emails "
                 + "WHERE id = :id AND project_id = :p").bind("id", id).bind("p", projectId).map((rs, ctx) -> {
                     ObjectNode n = Json.object();
@@ -174,7 +160,7 @@ public final class EmailService {
                     n.set("to", Json.parse(rs.getString("recipients")));
                     n.put("created_at", Instant.ofEpochMilli(rs.getLong("created_at")).toString());
                     return n;
-                }).findOne()).orElseThrow(() -> ApiException.notFound("email"));
+                }).findOne()).orElseThrow(() -> Problem.notFound("email"));
         List<String> ids = db.read(h -> h.createQuery("SELECT delivery_id FROM email_recipients WHERE email_id = :e ORDER BY delivery_id")
                 .bind("e", id).mapTo(String.class).list());
         ArrayNode list = e.putArray("deliveries");
@@ -203,20 +189,20 @@ public final class EmailService {
         Map<String, Object> variables = variables(in);
         boolean inline = in.has("subject") || in.has("text") || in.has("html");
         if (template != null && inline) {
-            throw ApiException.invalid("template", "give either 'template' or inline 'subject' with 'text' and/or 'html', not both");
+            throw Problem.invalid("template", "give either 'template' or inline 'subject' with 'text' and/or 'html', not both");
         }
-        if (template == null && !inline) throw ApiException.invalid("template", "give 'template', or inline 'subject' with 'text' and/or 'html'");
+        if (template == null && !inline) throw Problem.invalid("template", "give 'template', or inline 'subject' with 'text' and/or 'html'");
         if (template != null) {
             TemplateService.checkName(template);
             EmailTemplate t = db.read(h -> TemplateService.find(h, projectId, template))
-                    .orElseThrow(() -> ApiException.invalid("template", "no email template '" + template + "' in this project"));
+                    .orElseThrow(() -> Problem.invalid("template", "no email template '" + template + "' in this project"));
             return new Draft(to, render("template '" + template + "'", t.subject(), t.text(), t.html(), variables == null ? Map.of() : variables, ""),
                     template);
         }
         String subject = in.string("subject", true);
         String text = in.string("text", false);
         String html = in.string("html", false);
-        if (text == null && html == null) throw ApiException.invalid("text", "give 'text', 'html' or both");
+        if (text == null && html == null) throw Problem.invalid("text", "give 'text', 'html' or both");
         TemplateService.validate(null, subject, text, html, variables != null);
         if (variables == null) return new Draft(to, new MimeComposer.Content(subject, text, html), null);
         return new Draft(to, render("the inline content", subject, text, html, variables, ""), null);
@@ -230,7 +216,7 @@ public final class EmailService {
                 try {
                     Addresses.refuseControl(value, "'variables." + v + "'");
                 } catch (IllegalArgumentException e) {
-                    throw ApiException.invalid("variables." + v, e.getMessage() + "; it is used in the subject, which is one line");
+                    throw Problem.invalid("variables." + v, e.getMessage() + "; it is used in the subject, which is one line");
                 }
             }
         }
@@ -238,11 +224,11 @@ public final class EmailService {
         try {
             Addresses.refuseControl(renderedSubject, "the rendered subject");
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("subject", e.getMessage() + "; a subject is one line");
+            throw Problem.invalid("subject", e.getMessage() + "; a subject is one line");
         }
-        if (renderedSubject.isBlank()) throw ApiException.invalid("subject", "the rendered subject is empty");
+        if (renderedSubject.isBlank()) throw Problem.invalid("subject", "the rendered subject is empty");
         if (renderedSubject.length() > Templates.MAX_SUBJECT) {
-            throw ApiException.invalid("subject", "the rendered subject is longer than " + Templates.MAX_SUBJECT + " characters");
+            throw Problem.invalid("subject", "the rendered subject is longer than " + Templates.MAX_SUBJECT + " characters");
         }
         String t = text == null ? null : Templates.render(Templates.Part.TEXT, Templates.compile(Templates.Part.TEXT, text, prefix + "text"), variables, what);
         String h = html == null ? null
@@ -252,9 +238,9 @@ public final class EmailService {
 
     private static List<Addresses.Mailbox> recipients(JsonBody in) {
         JsonNode v = in.raw("to");
-        if (v == null || v.isNull()) throw ApiException.invalid("to", "'to' is required: an array of 1 to " + MAX_RECIPIENTS + " addresses");
+        if (v == null || v.isNull()) throw Problem.invalid("to", "'to' is required: an array of 1 to " + MAX_RECIPIENTS + " addresses");
         if (!v.isArray() || v.isEmpty() || v.size() > MAX_RECIPIENTS) {
-            throw ApiException.invalid("to", "'to' must be an array of 1 to " + MAX_RECIPIENTS + " addresses");
+            throw Problem.invalid("to", "'to' must be an array of 1 to " + MAX_RECIPIENTS + " addresses");
         }
         List<Addresses.Mailbox> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -269,12 +255,12 @@ public final class EmailService {
                     JsonBody b = JsonBody.of(o, field).only(Set.of("email", "name"));
                     m = Addresses.of(b.string("email", true), b.string("name", false));
                 } else {
-                    throw ApiException.invalid(field, "'" + field + "' must be an address string or {\"email\", \"name\"}");
+                    throw Problem.invalid(field, "'" + field + "' must be an address string or {\"email\", \"name\"}");
                 }
             } catch (IllegalArgumentException ex) {
-                throw ApiException.invalid(field, "'" + field + "': " + ex.getMessage());
+                throw Problem.invalid(field, "'" + field + "': " + ex.getMessage());
             }
-            if (!seen.add(m.address().toLowerCase(java.util.Locale.ROOT))) throw ApiException.invalid(field, "'" + field + "' repeats " + m.address());
+            if (!seen.add(m.address().toLowerCase(java.util.Locale.ROOT))) throw Problem.invalid(field, "'" + field + "' repeats " + m.address());
             out.add(m);
         }
         return out;
@@ -283,7 +269,7 @@ public final class EmailService {
     private static Map<String, Object> variables(JsonBody in) {
         JsonNode v = in.raw("variables");
         if (v == null || v.isNull()) return null;
-        if (!(v instanceof ObjectNode o)) throw ApiException.invalid("variables", "'variables' must be an object");
+        if (!(v instanceof ObjectNode o)) throw Problem.invalid("variables", "'variables' must be an object");
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) value(o, "variables");
         return m;
@@ -291,7 +277,7 @@ public final class EmailService {
 
     /** JSON to what templates read: maps, lists, strings (numbers as written), booleans. */
     private static Object value(JsonNode n, String path) {
-        if (n.isNull()) throw ApiException.invalid(path, "'" + path + "' must not be null");
+        if (n.isNull()) throw Problem.invalid(path, "'" + path + "' must not be null");
         if (n.isString()) return n.asString();
         if (n.isBoolean()) return n.booleanValue();
         if (n.isNumber()) return n.toString();

@@ -1,5 +1,6 @@
 package dev.herald.email;
 
+import dev.herald.util.Addresses;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;

@@ -1,8 +1,9 @@
 package dev.herald.email;
 
-import dev.herald.api.ApiException;
-import dev.herald.api.JsonBody;
 import dev.herald.store.Database;
+import dev.herald.util.Addresses;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ public final class TemplateService {
     /** The project's override, else the built-in; 404 otherwise. */
     public EmailTemplate get(String projectId, String name) {
         checkName(name);
-        return db.read(h -> find(h, projectId, name)).orElseThrow(() -> ApiException.notFound("email template '" + name + "'"));
+        return db.read(h -> find(h, projectId, name)).orElseThrow(() -> Problem.notFound("email template '" + name + "'"));
     }
 
     /** Every template the project can use: its overrides and the built-ins it has not overridden, by name. */
@@ -54,7 +55,7 @@ public final class TemplateService {
         String subject = in.string("subject", true);
         String text = in.string("text", false);
         String html = in.string("html", false);
-        if (text == null && html == null) throw ApiException.invalid("text", "give 'text', 'html' or both");
+        if (text == null && html == null) throw Problem.invalid("text", "give 'text', 'html' or both");
         validate(name, subject, text, html, true);
         long now = clock.millis();
         boolean created = db.writer().execute(h -> {
@@ -78,7 +79,7 @@ public final class TemplateService {
         int n = db.writer().execute(h -> h.createUpdate("DELETE FROM email_templates WHERE project_id = :p AND name = :n")
                 .bind("p", projectId).bind("n", name).execute());
         if (n == 0) {
-            throw ApiException.notFound(BuiltInTemplates.find(name).isPresent()
+            throw Problem.notFound(BuiltInTemplates.find(name).isPresent()
                     ? "email template override '" + name + "' (the built-in cannot be deleted)" : "email template '" + name + "'");
         }
     }
@@ -90,14 +91,14 @@ public final class TemplateService {
      */
     static void validate(String name, String subject, String text, String html, boolean templates) {
         String prefix = "";
-        if (subject.isBlank()) throw ApiException.invalid(prefix + "subject", "'" + prefix + "subject' must not be empty");
+        if (subject.isBlank()) throw Problem.invalid(prefix + "subject", "'" + prefix + "subject' must not be empty");
         if (subject.length() > Templates.MAX_SUBJECT) {
-            throw ApiException.invalid(prefix + "subject", "'" + prefix + "subject' is at most " + Templates.MAX_SUBJECT + " characters");
+            throw Problem.invalid(prefix + "subject", "'" + prefix + "subject' is at most " + Templates.MAX_SUBJECT + " characters");
         }
         try {
             Addresses.refuseControl(subject, "'" + prefix + "subject'");
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(prefix + "subject", e.getMessage() + ": a subject is one line");
+            throw Problem.invalid(prefix + "subject", e.getMessage() + ": a subject is one line");
         }
         Map<Templates.Part, String> parts = new LinkedHashMap<>();
         parts.put(Templates.Part.SUBJECT, subject);
@@ -106,13 +107,13 @@ public final class TemplateService {
         Optional<BuiltInTemplates.BuiltIn> builtIn = name == null ? Optional.empty() : BuiltInTemplates.find(name);
         for (Map.Entry<Templates.Part, String> e : parts.entrySet()) {
             String field = prefix + e.getKey().field();
-            if (e.getValue().length() > MAX_PART_CHARS) throw ApiException.invalid(field, "'" + field + "' is at most " + MAX_PART_CHARS + " characters");
+            if (e.getValue().length() > MAX_PART_CHARS) throw Problem.invalid(field, "'" + field + "' is at most " + MAX_PART_CHARS + " characters");
             if (!templates) continue;
             var t = Templates.compile(e.getKey(), e.getValue(), field);
             if (builtIn.isPresent()) {
                 for (String v : Templates.variables(t)) {
                     if (!builtIn.get().variables().contains(v)) {
-                        throw ApiException.invalid(field, "'" + field + "' uses {{" + v + "}}, which Herald does not supply to '" + name
+                        throw Problem.invalid(field, "'" + field + "' uses {{" + v + "}}, which Herald does not supply to '" + name
                                 + "'; its variables are " + builtIn.get().variables());
                     }
                 }
@@ -128,7 +129,7 @@ public final class TemplateService {
 
     static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw ApiException.invalid("name", "a template name is 1 to 64 of a-z, 0-9 and _, starting with a letter (like user_invited)");
+            throw Problem.invalid("name", "a template name is 1 to 64 of a-z, 0-9 and _, starting with a letter (like user_invited)");
         }
     }
 

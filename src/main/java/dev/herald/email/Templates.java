@@ -4,7 +4,7 @@ import com.samskivert.mustache.BasicCollector;
 import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
-import dev.herald.api.ApiException;
+import dev.herald.util.Problem;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -76,7 +76,7 @@ public final class Templates {
         try {
             t = (part.escape ? HTML : PLAIN).compile(source);
         } catch (MustacheException e) {
-            throw ApiException.invalid(fieldPath, "'" + fieldPath + "' is not a valid template: " + e.getMessage());
+            throw Problem.invalid(fieldPath, "'" + fieldPath + "' is not a valid template: " + e.getMessage());
         }
         Set<String> refused = new LinkedHashSet<>();
         t.visit(new Mustache.Visitor() {
@@ -98,7 +98,7 @@ public final class Templates {
             }
         });
         if (!refused.isEmpty()) {
-            throw ApiException.invalid(fieldPath, "'" + fieldPath + "' includes another template ({{> " + refused.iterator().next()
+            throw Problem.invalid(fieldPath, "'" + fieldPath + "' includes another template ({{> " + refused.iterator().next()
                     + "}}); partials are not supported");
         }
         return t;
@@ -140,10 +140,10 @@ public final class Templates {
             return t.execute(variables);
         } catch (MustacheException.Context e) {
             String key = e.key == null ? "?" : e.key;
-            throw ApiException.invalid("variables." + key, what + " uses {{" + key + "}} in its " + part.field
+            throw Problem.invalid("variables." + key, what + " uses {{" + key + "}} in its " + part.field
                     + ", but 'variables' does not supply '" + key + "'");
         } catch (MustacheException e) {
-            throw ApiException.invalid("variables", what + " cannot be rendered: " + e.getMessage());
+            throw Problem.invalid("variables", what + " cannot be rendered: " + e.getMessage());
         }
     }
 }

@@ -1,5 +1,6 @@
-package dev.herald.delivery;
+package dev.herald.httpdelivery;
 
+import dev.herald.delivery.AttemptOutcome;
 import dev.herald.outbound.ErrorKind;
 import dev.herald.outbound.OutboundException;
 import dev.herald.outbound.OutboundResponse;
@@ -16,8 +17,8 @@ import java.util.concurrent.CompletionException;
  * ("redirect not followed"); 410 is permanent; 429/503 carry their Retry-After; a policy refusal is
  * permanent; every other failure is retried on the schedule.
  */
-public final class HttpAttempts {
-    private HttpAttempts() {}
+public final class HttpOutcomes {
+    private HttpOutcomes() {}
 
     /** The outcome of a request that answered {@code resp} or failed with {@code err}, after {@code ms}. */
     public static AttemptOutcome outcome(OutboundResponse resp, Throwable err, long ms, Clock clock) {

@@ -1,7 +1,6 @@
 package dev.herald.metrics;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,10 +20,6 @@ public final class Metrics {
     public Metrics() {
         registry.gauge("herald.queue.depth", queueDepth);
         registry.gauge("herald.queue.oldest.due.age.seconds", oldestDueAgeMs, v -> v.get() / 1000.0);
-    }
-
-    public MeterRegistry registry() {
-        return registry;
     }
 
     /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */

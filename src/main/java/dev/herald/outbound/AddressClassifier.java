@@ -1,7 +1,7 @@
 package dev.herald.outbound;
 
+import dev.herald.util.Cidr;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -103,8 +103,4 @@ public final class AddressClassifier {
         return Optional.empty();
     }
 
-    /** Ensures {@code a} is IPv6 when the table is (used by {@link Cidr}). */
-    static boolean sameFamily(InetAddress a, InetAddress b) {
-        return (a instanceof Inet6Address) == (b instanceof Inet6Address);
-    }
-}
+    /** Ensures {@code a} is IPv6 when the table is (used by {@link Cidr}). */}

@@ -1,12 +1,8 @@
-package dev.herald.connections;
+package dev.herald.outbound;
 
 import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.api.HeaderInput;
-import dev.herald.api.JsonBody;
-import dev.herald.outbound.Auth;
-import dev.herald.outbound.OutboundPolicy;
-import dev.herald.outbound.PolicyDeniedException;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,12 +41,12 @@ public final class AuthJson {
         List<String> methods = present(in);
         if (methods.size() > 1) {
             List<String> paths = methods.stream().map(in::path).toList();
-            throw ApiException.invalid(paths.get(1), "set exactly one auth method, not " + String.join(" and ", paths.stream().map(p -> "'" + p + "'").toList()));
+            throw Problem.invalid(paths.get(1), "set exactly one auth method, not " + String.join(" and ", paths.stream().map(p -> "'" + p + "'").toList()));
         }
         if (methods.isEmpty()) {
             if (required) {
                 String where = in.prefix().isEmpty() ? "auth" : in.prefix();
-                throw ApiException.invalid(where, "'" + where + "' needs exactly one auth method: one of " + String.join(", ", Auth.METHODS));
+                throw Problem.invalid(where, "'" + where + "' needs exactly one auth method: one of " + String.join(", ", Auth.METHODS));
             }
             return null;
         }
@@ -66,7 +62,7 @@ public final class AuthJson {
             case Auth.BasicAuth.METHOD -> {
                 JsonBody b = in.object(m, Set.of("username", "password"));
                 String user = b.string("username", true);
-                if (user.isEmpty() || user.contains(":")) throw ApiException.invalid(b.path("username"), "'" + b.path("username") + "' must be non-empty and contain no ':'");
+                if (user.isEmpty() || user.contains(":")) throw Problem.invalid(b.path("username"), "'" + b.path("username") + "' must be non-empty and contain no ':'");
                 noControl(user, b.path("username"));
                 String password = b.string("password", !(previous instanceof Auth.BasicAuth));
                 if (password == null) password = ((Auth.BasicAuth) previous).password();
@@ -78,9 +74,9 @@ public final class AuthJson {
                 Map<String, String> h = b.stringMap("headers");
                 if (h == null) {
                     if (previous instanceof Auth.StaticHeaders p) yield p;
-                    throw ApiException.invalid(b.path("headers"), "'" + b.path("headers") + "' is required");
+                    throw Problem.invalid(b.path("headers"), "'" + b.path("headers") + "' is required");
                 }
-                if (h.isEmpty()) throw ApiException.invalid(b.path("headers"), "'" + b.path("headers") + "' must name at least one header");
+                if (h.isEmpty()) throw Problem.invalid(b.path("headers"), "'" + b.path("headers") + "' must name at least one header");
                 yield new Auth.StaticHeaders(HeaderInput.check(h, b.path("headers"), 20, refusedHeader));
             }
             default -> throw new IllegalStateException(m);
@@ -90,11 +86,11 @@ public final class AuthJson {
     private static Auth.OAuthClientCredentials oauth(JsonBody o, Auth.OAuthClientCredentials previous, OutboundPolicy policy) {
         String tokenUrl = url(o.string("token_url", true), o.path("token_url"), policy);
         String clientId = o.string("client_id", true);
-        if (clientId.isBlank() || clientId.length() > 1024) throw ApiException.invalid(o.path("client_id"), "'" + o.path("client_id") + "' must be 1-1024 characters");
+        if (clientId.isBlank() || clientId.length() > 1024) throw Problem.invalid(o.path("client_id"), "'" + o.path("client_id") + "' must be 1-1024 characters");
         noControl(clientId, o.path("client_id"));
         String secret = o.string("client_secret", previous == null);
         if (secret == null) secret = previous.clientSecret();
-        if (secret.isEmpty() || secret.length() > 4096) throw ApiException.invalid(o.path("client_secret"), "'" + o.path("client_secret") + "' must be 1-4096 characters");
+        if (secret.isEmpty() || secret.length() > 4096) throw Problem.invalid(o.path("client_secret"), "'" + o.path("client_secret") + "' must be 1-4096 characters");
         noControl(secret, o.path("client_secret"));
         String scopes = null;
         JsonNode s = o.raw("scopes");
@@ -103,7 +99,7 @@ public final class AuthJson {
             for (String scope : list) {
                 if (scope.isEmpty() && list.size() == 1) continue;
                 if (!scope.matches("[\\x21\\x23-\\x5B\\x5D-\\x7E]+")) {
-                    throw ApiException.invalid(o.path("scopes"), "'" + o.path("scopes") + "' must be space-separated scope tokens (RFC 6749 §3.3)");
+                    throw Problem.invalid(o.path("scopes"), "'" + o.path("scopes") + "' must be space-separated scope tokens (RFC 6749 §3.3)");
                 }
             }
             scopes = String.join(" ", list).trim();
@@ -111,11 +107,11 @@ public final class AuthJson {
         }
         Map<String, String> extra = o.stringMap("extra_params");
         if (extra == null) extra = Map.of();
-        if (extra.size() > 20) throw ApiException.invalid(o.path("extra_params"), "'" + o.path("extra_params") + "' may have at most 20 entries");
+        if (extra.size() > 20) throw Problem.invalid(o.path("extra_params"), "'" + o.path("extra_params") + "' may have at most 20 entries");
         for (Map.Entry<String, String> e : extra.entrySet()) {
             String f = o.path("extra_params") + "." + e.getKey();
             if (e.getKey().isEmpty() || RESERVED_PARAMS.contains(e.getKey())) {
-                throw ApiException.invalid(f, "'" + e.getKey() + "' cannot be an extra parameter: Herald sets grant_type, client_id, client_secret and scope itself");
+                throw Problem.invalid(f, "'" + e.getKey() + "' cannot be an extra parameter: Herald sets grant_type, client_id, client_secret and scope itself");
             }
             noControl(e.getValue(), f);
         }
@@ -124,26 +120,26 @@ public final class AuthJson {
 
     /** A URL field checked against the outbound policy: a bad one is {@code 400 url_rejected} naming the field and the rule. */
     public static String url(String url, String field, OutboundPolicy policy) {
-        if (url.length() > 2048) throw ApiException.invalid(field, "'" + field + "' must be at most 2048 characters");
+        if (url.length() > 2048) throw Problem.invalid(field, "'" + field + "' must be at most 2048 characters");
         try {
             return policy.checkUrl(url).toString();
         } catch (PolicyDeniedException e) {
-            throw new ApiException(400, "url_rejected", "'" + field + "' rejected (" + e.rule() + "): " + e.getMessage(), field);
+            throw new Problem(Problem.Kind.INVALID, "url_rejected", "'" + field + "' rejected (" + e.rule() + "): " + e.getMessage(), field);
         }
     }
 
     private static String visible(String v, String field, int max) {
-        if (v.isEmpty() || v.length() > max) throw ApiException.invalid(field, "'" + field + "' must be 1-" + max + " characters");
+        if (v.isEmpty() || v.length() > max) throw Problem.invalid(field, "'" + field + "' must be 1-" + max + " characters");
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) throw ApiException.invalid(field, "'" + field + "' must be printable ASCII without spaces");
+            if (c <= 0x20 || c >= 0x7f) throw Problem.invalid(field, "'" + field + "' must be printable ASCII without spaces");
         }
         return v;
     }
 
     private static void noControl(String v, String field) {
         for (int i = 0; i < v.length(); i++) {
-            if (Character.isISOControl(v.charAt(i))) throw ApiException.invalid(field, "'" + field + "' contains a control character");
+            if (Character.isISOControl(v.charAt(i))) throw Problem.invalid(field, "'" + field + "' contains a control character");
         }
     }
 

@@ -27,10 +27,6 @@ public final class Authenticator {
         this.tokens = new OAuthTokens(client, clock);
     }
 
-    public OutboundClient client() {
-        return client;
-    }
-
     /** Sends {@code request} authenticated with {@code auth} (null: as it is). Fails only with {@link OutboundException}. */
     public CompletableFuture<OutboundResponse> send(OutboundRequest request, Auth auth) {
         if (auth == null) return client.send(request);

@@ -1,5 +1,6 @@
-package dev.herald.api;
+package dev.herald.outbound;
 
+import dev.herald.util.Problem;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -26,17 +27,17 @@ public final class HeaderInput {
      */
     public static Map<String, String> check(Map<String, String> in, String field, int maxEntries, Function<String, String> refused) {
         if (in == null) return Map.of();
-        if (in.size() > maxEntries) throw ApiException.invalid(field, "'" + field + "' may have at most " + maxEntries + " entries");
+        if (in.size() > maxEntries) throw Problem.invalid(field, "'" + field + "' may have at most " + maxEntries + " entries");
         Map<String, String> out = new LinkedHashMap<>();
         Set<String> seen = new java.util.HashSet<>();
         for (Map.Entry<String, String> e : in.entrySet()) {
             String name = e.getKey();
             String f = field + "." + name;
-            if (!TOKEN.matcher(name).matches()) throw ApiException.invalid(f, "'" + name + "' is not a valid header name");
+            if (!TOKEN.matcher(name).matches()) throw Problem.invalid(f, "'" + name + "' is not a valid header name");
             String lower = name.toLowerCase(Locale.ROOT);
-            if (!seen.add(lower)) throw ApiException.invalid(f, "header '" + name + "' is given twice (names are case-insensitive)");
+            if (!seen.add(lower)) throw Problem.invalid(f, "header '" + name + "' is given twice (names are case-insensitive)");
             String reason = TRANSPORT.contains(lower) ? "is set by the HTTP transport" : refused.apply(lower);
-            if (reason != null) throw ApiException.invalid(f, "'" + name + "' cannot be set here: it " + reason);
+            if (reason != null) throw Problem.invalid(f, "'" + name + "' cannot be set here: it " + reason);
             out.put(name, value(e.getValue(), f));
         }
         return out;
@@ -44,13 +45,13 @@ public final class HeaderInput {
 
     /** A header value: printable ASCII (tab allowed), at most 4096 characters, no CR, LF or NUL. */
     public static String value(String v, String field) {
-        if (v.length() > 4096) throw ApiException.invalid(field, "header value must be at most 4096 characters");
+        if (v.length() > 4096) throw Problem.invalid(field, "header value must be at most 4096 characters");
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
             if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) {
-                throw ApiException.invalid(field, "header value contains a control character (CR, LF or NUL)");
+                throw Problem.invalid(field, "header value contains a control character (CR, LF or NUL)");
             }
-            if (c > 0x7e) throw ApiException.invalid(field, "header value must be printable ASCII");
+            if (c > 0x7e) throw Problem.invalid(field, "header value must be printable ASCII");
         }
         return v;
     }

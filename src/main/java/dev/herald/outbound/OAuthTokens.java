@@ -1,16 +1,16 @@
 package dev.herald.outbound;
 
+import dev.herald.util.Hashes;
 import dev.herald.util.Json;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -171,19 +171,8 @@ final class OAuthTokens {
     }
 
     private static String key(Auth.OAuthClientCredentials c) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String part : new String[] {c.tokenUrl(), c.clientId(), c.clientSecret(), c.scopes() == null ? "" : c.scopes()}) {
-                md.update(part.getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-            }
-            for (Map.Entry<String, String> e : new TreeMap<>(c.extraParams()).entrySet()) {
-                md.update((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        List<String> parts = new ArrayList<>(List.of(c.tokenUrl(), c.clientId(), c.clientSecret(), c.scopes() == null ? "" : c.scopes()));
+        for (Map.Entry<String, String> e : new TreeMap<>(c.extraParams()).entrySet()) parts.add(e.getKey() + "=" + e.getValue());
+        return Hashes.sha256HexOfParts(parts);
     }
 }

@@ -1,5 +1,6 @@
 package dev.herald.outbound;
 
+import dev.herald.util.TrustAnchors;
 import dev.herald.util.Version;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
@@ -73,10 +74,6 @@ public final class OutboundClient implements AutoCloseable {
         http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
         http.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
         http.getProtocolHandlers().remove(org.eclipse.jetty.client.RedirectProtocolHandler.NAME);
-    }
-
-    public OutboundPolicy policy() {
-        return policy;
     }
 
     /** Sends the request; the future fails with {@link OutboundException} (kind set) and never with anything else. */

@@ -1,6 +1,9 @@
 package dev.herald.outbound;
 
+import dev.herald.config.AllowedHosts;
 import dev.herald.config.HeraldConfig.OutboundSettings;
+import dev.herald.util.Cidr;
+import dev.herald.util.IpLiterals;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,12 +26,9 @@ public final class OutboundPolicy {
 
     public OutboundPolicy(OutboundSettings settings) {
         this.settings = settings;
-        for (String entry : settings.allowedHosts()) {
-            Optional<InetAddress> ip = IpLiterals.parse(entry.contains("/") ? entry.substring(0, entry.indexOf('/')) : entry);
-            if (ip.isPresent() || entry.contains("/")) allowedRanges.add(Cidr.of(entry, "allowed"));
-            else if (entry.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\\d{1,5})?")) allowedNames.add(entry.toLowerCase(Locale.ROOT));
-            else throw new IllegalArgumentException("'" + entry + "' is not a host name, host:port, IP address or CIDR range");
-        }
+        AllowedHosts allowed = AllowedHosts.parse(settings.allowedHosts());
+        allowedNames.addAll(allowed.names());
+        allowedRanges.addAll(allowed.ranges());
     }
 
     public OutboundSettings settings() {

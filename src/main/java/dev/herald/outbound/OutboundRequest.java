@@ -24,8 +24,4 @@ public record OutboundRequest(String method, URI url, Map<String, String> header
     public OutboundRequest withTimeout(Duration t) {
         return new OutboundRequest(method, url, headers, body, contentType, t, maxResponseBytes, captureBytes);
     }
-
-    public OutboundRequest withLimits(long maxBytes, int capture) {
-        return new OutboundRequest(method, url, headers, body, contentType, timeout, maxBytes, capture);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.herald.outbound;
 
+import dev.herald.util.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

@@ -1,7 +1,7 @@
 package dev.herald.projects;
 
-import dev.herald.util.Ids;
 import dev.herald.store.Database;
+import dev.herald.util.Ids;
 import java.time.Clock;
 
 /** Projects: everything in Herald belongs to exactly one. */

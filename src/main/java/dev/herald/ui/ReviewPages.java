@@ -1,9 +1,9 @@
 package dev.herald.ui;
 
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.util.Json;
+import dev.herald.util.Problem;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
@@ -111,7 +111,7 @@ public final class ReviewPages {
         CustomerEmail e;
         try {
             e = emails.get(rv.principal().projectId(), ctx.pathParam("id"));
-        } catch (ApiException notFound) {
+        } catch (Problem notFound) {
             html(ctx, 404, Html.page("Not found", who(rv), rv.csrf(), "<p class=\"notice bad\">No such customer email in this project.</p>"
                     + "<p><a href=\"/review\">Back to the list</a></p>"));
             return;
@@ -211,11 +211,22 @@ public final class ReviewPages {
         try {
             if (approve) emails.approve(rv.get().principal(), id);
             else emails.reject(rv.get().principal(), id, ctx.formParam("reason"));
-        } catch (ApiException e) {
-            showDetail(ctx, rv.get(), e.status() == 404 ? 404 : e.status(), e.getMessage());
+        } catch (Problem e) {
+            showDetail(ctx, rv.get(), status(e.kind()), e.getMessage());
             return;
         }
         ctx.redirect("/review/drafts/" + id + "?notice=" + (approve ? "approved" : "rejected"), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    /** The page's status for a refused decision (the same statuses the API answers). */
+    private static int status(Problem.Kind kind) {
+        return switch (kind) {
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case UNPROCESSABLE -> 422;
+            case INVALID -> 400;
+        };
     }
 
     /** The session's CSRF token is in the form, and the browser did not announce another origin. */

@@ -1,4 +1,4 @@
-package dev.herald.email;
+package dev.herald.util;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;

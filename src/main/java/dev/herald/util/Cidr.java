@@ -1,4 +1,4 @@
-package dev.herald.outbound;
+package dev.herald.util;
 
 import java.net.InetAddress;
 
@@ -23,7 +23,7 @@ public record Cidr(InetAddress network, int prefix, String label) {
     }
 
     public boolean contains(InetAddress a) {
-        if (!AddressClassifier.sameFamily(a, network)) return false;
+        if ((a instanceof java.net.Inet6Address) != (network instanceof java.net.Inet6Address)) return false;
         byte[] x = a.getAddress();
         byte[] n = network.getAddress();
         int full = prefix / 8;

@@ -1,4 +1,4 @@
-package dev.herald.outbound;
+package dev.herald.util;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,6 +1,5 @@
-package dev.herald.api;
+package dev.herald.util;
 
-import dev.herald.util.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,7 +11,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A request's JSON object, read field by field. Every problem is an {@link ApiException} naming the
+ * A request's JSON object, read field by field. Every problem is an {@link Problem} naming the
  * field; unknown fields are rejected so a typo ({@code "retry_shedule"}) is not silently ignored.
  */
 public final class JsonBody {
@@ -25,14 +24,14 @@ public final class JsonBody {
     }
 
     public static JsonBody parse(String text, Set<String> allowed) {
-        if (text == null || text.isBlank()) throw ApiException.invalid(null, "request body must be a JSON object");
+        if (text == null || text.isBlank()) throw Problem.invalid(null, "request body must be a JSON object");
         JsonNode n;
         try {
             n = Json.parse(text);
         } catch (JacksonException e) {
-            throw ApiException.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
+            throw Problem.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
         }
-        if (!(n instanceof ObjectNode o)) throw ApiException.invalid(null, "request body must be a JSON object");
+        if (!(n instanceof ObjectNode o)) throw Problem.invalid(null, "request body must be a JSON object");
         return new JsonBody(o, "").only(allowed);
     }
 
@@ -48,7 +47,7 @@ public final class JsonBody {
     public JsonBody only(Set<String> allowed) {
         for (Iterator<String> it = node.propertyNames().iterator(); it.hasNext(); ) {
             String name = it.next();
-            if (!allowed.contains(name)) throw ApiException.invalid(path(name), "unknown field '" + path(name) + "'");
+            if (!allowed.contains(name)) throw Problem.invalid(path(name), "unknown field '" + path(name) + "'");
         }
         return this;
     }
@@ -73,10 +72,10 @@ public final class JsonBody {
     public String string(String name, boolean required) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) {
-            if (required) throw ApiException.invalid(path(name), "'" + path(name) + "' is required");
+            if (required) throw Problem.invalid(path(name), "'" + path(name) + "' is required");
             return null;
         }
-        if (!v.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be a string");
+        if (!v.isString()) throw Problem.invalid(path(name), "'" + path(name) + "' must be a string");
         return noNul(path(name), v.asString());
     }
 
@@ -85,33 +84,33 @@ public final class JsonBody {
      * subject needs it. (Event data is stored as the JSON bytes, where it stays escaped, so it may.)
      */
     private static String noNul(String field, String s) {
-        if (s.indexOf('\u0000') >= 0) throw ApiException.invalid(field, "'" + field + "' must not contain the NUL character (U+0000)");
+        if (s.indexOf('\u0000') >= 0) throw Problem.invalid(field, "'" + field + "' must not contain the NUL character (U+0000)");
         return s;
     }
 
     public Boolean bool(String name) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) return null;
-        if (!v.isBoolean()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be true or false");
+        if (!v.isBoolean()) throw Problem.invalid(path(name), "'" + path(name) + "' must be true or false");
         return v.booleanValue();
     }
 
     public Integer integer(String name, int min, int max) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) return null;
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an integer");
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw Problem.invalid(path(name), "'" + path(name) + "' must be an integer");
         int i = v.intValue();
-        if (i < min || i > max) throw ApiException.invalid(path(name), "'" + path(name) + "' must be between " + min + " and " + max);
+        if (i < min || i > max) throw Problem.invalid(path(name), "'" + path(name) + "' must be between " + min + " and " + max);
         return i;
     }
 
     public List<String> strings(String name) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) return null;
-        if (!v.isArray()) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an array of strings");
+        if (!v.isArray()) throw Problem.invalid(path(name), "'" + path(name) + "' must be an array of strings");
         List<String> out = new ArrayList<>();
         for (JsonNode e : v) {
-            if (!e.isString()) throw ApiException.invalid(path(name), "'" + path(name) + "' must contain only strings");
+            if (!e.isString()) throw Problem.invalid(path(name), "'" + path(name) + "' must contain only strings");
             out.add(noNul(path(name), e.asString()));
         }
         return out;
@@ -120,11 +119,11 @@ public final class JsonBody {
     public Map<String, String> stringMap(String name) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) return null;
-        if (!(v instanceof ObjectNode o)) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an object of strings");
+        if (!(v instanceof ObjectNode o)) throw Problem.invalid(path(name), "'" + path(name) + "' must be an object of strings");
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : o.properties()) {
             if (!e.getValue().isString()) {
-                throw ApiException.invalid(path(name) + "." + e.getKey(), "'" + path(name) + "." + e.getKey() + "' must be a string");
+                throw Problem.invalid(path(name) + "." + e.getKey(), "'" + path(name) + "." + e.getKey() + "' must be a string");
             }
             out.put(noNul(path(name), e.getKey()), noNul(path(name) + "." + e.getKey(), e.getValue().asString()));
         }
@@ -134,7 +133,7 @@ public final class JsonBody {
     public JsonBody object(String name, Set<String> allowed) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) return null;
-        if (!(v instanceof ObjectNode o)) throw ApiException.invalid(path(name), "'" + path(name) + "' must be an object");
+        if (!(v instanceof ObjectNode o)) throw Problem.invalid(path(name), "'" + path(name) + "' must be an object");
         return new JsonBody(o, path(name)).only(allowed);
     }
 }

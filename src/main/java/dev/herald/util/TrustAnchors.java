@@ -1,4 +1,4 @@
-package dev.herald.outbound;
+package dev.herald.util;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +62,7 @@ public final class TrustAnchors {
     }
 
     /** A trust store holding the system's anchors and the extra file's certificates. */
-    static KeyStore withExtra(Path pem) {
+    public static KeyStore withExtra(Path pem) {
         try {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);

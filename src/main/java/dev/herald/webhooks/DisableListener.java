@@ -1,6 +1,6 @@
 package dev.herald.webhooks;
 
-import org.jdbi.v3.core.Handle;
+import dev.herald.delivery.Ingress;
 
 /**
  * Told when a webhook is disabled automatically, inside the transaction that disables it (so what it
@@ -9,7 +9,8 @@ import org.jdbi.v3.core.Handle;
  */
 @FunctionalInterface
 public interface DisableListener {
-    DisableListener NONE = (h, w, reason, now) -> {};
+    DisableListener NONE = (q, w, reason) -> {};
 
-    void disabled(Handle h, Webhook webhook, String reason, long now);
+    /** {@code q} is the disabling write: what the listener queues commits with it. */
+    void disabled(Ingress.Queue q, Webhook webhook, String reason);
 }

@@ -30,14 +30,7 @@ public record Webhook(
         String authSealed,
         String authView) {
 
-    public static final List<Duration> DEFAULT_SCHEDULE = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5),
-            Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2));
     public static final int DEFAULT_TIMEOUT_SECONDS = 10;
-
-    /** Attempts in total: the first, then one per schedule entry. */
-    public int maxAttempts() {
-        return retrySchedule.size() + 1;
-    }
 
     /** The context the webhook's auth settings are sealed with. */
     public static String authContext(String webhookId) {

@@ -1,35 +1,35 @@
 package dev.herald.webhooks;
 
-import dev.herald.util.Json;
 import dev.herald.delivery.AttemptOutcome;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.Claim;
-import dev.herald.delivery.DeliveryRepository;
-import dev.herald.delivery.HttpAttempts;
+import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Message;
+import dev.herald.delivery.Targets;
+import dev.herald.httpdelivery.HttpChannel;
 import dev.herald.metrics.Metrics;
-import dev.herald.connections.AuthJson;
 import dev.herald.outbound.Auth;
+import dev.herald.outbound.AuthJson;
 import dev.herald.outbound.Authenticator;
-import dev.herald.outbound.ErrorKind;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.signing.SecretBox;
 import dev.herald.signing.SignatureScheme;
 import dev.herald.signing.Signers;
 import dev.herald.signing.WebhookSecret;
 import dev.herald.store.Database;
-import dev.herald.store.Sql;
+import dev.herald.util.Json;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -38,44 +38,38 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Event webhooks as a delivery channel: a signed JSON POST per attempt, through the one
- * {@link OutboundClient}. Counts failure streaks and disables a webhook after too many dead letters
- * or at once on {@code 410 Gone}, announcing it with a {@code webhook.disabled} event.
+ * {@link dev.herald.outbound.OutboundClient}. Counts failure streaks and disables a webhook after too many
+ * dead letters or at once on {@code 410 Gone}, announcing it with a {@code webhook.disabled} event.
  */
-public final class WebhookChannel implements Channel {
+public final class WebhookChannel extends HttpChannel<Webhook> {
     private static final Logger log = LoggerFactory.getLogger(WebhookChannel.class);
     public static final String NAME = "webhook";
 
     private final Database db;
-    private final Authenticator authenticator;
+    private final Ingress ingress;
     private final SecretBox secrets;
     private final EventService events;
     private final Subscriptions subscriptions;
     private final Clock clock;
     private final Metrics metrics;
     private final int disableAfter;
-    private final Map<String, Webhook> targets = new ConcurrentHashMap<>();
     private final Map<String, WebhookSecret> opened = new ConcurrentHashMap<>();
     private final Map<String, Auth> openedAuth = new ConcurrentHashMap<>();
-
     private final DisableListener onDisabled;
 
-    public WebhookChannel(Database db, Authenticator authenticator, SecretBox secrets, EventService events, Subscriptions subscriptions,
-                          Clock clock, Metrics metrics, int disableAfter) {
-        this(db, authenticator, secrets, events, subscriptions, clock, metrics, disableAfter, DisableListener.NONE);
-    }
-
     /** @param onDisabled also told of each automatic disabling (the operators' email notice) */
-    public WebhookChannel(Database db, Authenticator authenticator, SecretBox secrets, EventService events, Subscriptions subscriptions,
-                          Clock clock, Metrics metrics, int disableAfter, DisableListener onDisabled) {
-        this.onDisabled = onDisabled;
+    public WebhookChannel(Database db, Ingress ingress, Authenticator authenticator, SecretBox secrets, EventService events,
+                          Subscriptions subscriptions, Clock clock, Metrics metrics, int disableAfter, DisableListener onDisabled) {
+        super(authenticator, clock);
         this.db = db;
-        this.subscriptions = subscriptions;
-        this.authenticator = authenticator;
+        this.ingress = ingress;
         this.secrets = secrets;
         this.events = events;
+        this.subscriptions = subscriptions;
         this.clock = clock;
         this.metrics = metrics;
         this.disableAfter = disableAfter;
+        this.onDisabled = onDisabled;
     }
 
     @Override
@@ -84,43 +78,38 @@ public final class WebhookChannel implements Channel {
     }
 
     @Override
-    public void prepare(Collection<Claim> claims) {
+    protected String goneMessage() {
+        return "webhook not found";
+    }
+
+    @Override
+    protected Map<String, Webhook> load(Collection<Claim> claims) {
         Set<String> ids = new HashSet<>();
         for (Claim c : claims) ids.add(c.targetId());
-        for (Webhook w : db.read(h -> WebhookRepository.findAll(h, List.copyOf(ids)))) targets.put(w.id(), w);
+        Map<String, Webhook> out = new HashMap<>();
+        for (Webhook w : db.read(h -> WebhookRepository.findAll(h, List.copyOf(ids)))) out.put(w.id(), w);
+        return out;
     }
 
     @Override
     public List<Duration> retrySchedule(String targetId) {
-        Webhook w = targets.get(targetId);
-        return w == null ? Webhook.DEFAULT_SCHEDULE : w.retrySchedule();
+        Webhook w = target(targetId);
+        return w == null ? Targets.DEFAULT_SCHEDULE : w.retrySchedule();
     }
 
     @Override
-    public CompletableFuture<AttemptOutcome> attempt(Claim claim, Message message) {
-        Webhook w = targets.get(claim.targetId());
-        long start = System.nanoTime();
-        if (w == null) return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, "webhook not found", 0, true));
-        OutboundRequest request;
-        try {
-            request = request(w, claim, message);
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, e.getMessage(), 0, false));
-        }
+    protected Request request(Webhook w, Claim claim, Message message) {
+        OutboundRequest request = request(w, claim.id(), message);
         Auth auth;
         try {
             auth = auth(w);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(failure(ErrorKind.INTERNAL, "auth settings cannot be read: " + e.getMessage(), 0, false));
+            throw new IllegalStateException("auth settings cannot be read: " + e.getMessage(), e);
         }
-        return authenticator.send(request, auth).handle((resp, err) -> HttpAttempts.outcome(resp, err, (System.nanoTime() - start) / 1_000_000, clock));
+        return new Request(request, auth);
     }
 
-    private static AttemptOutcome failure(ErrorKind kind, String message, long ms, boolean permanent) {
-        return HttpAttempts.failure(kind, message, ms, permanent);
-    }
-
-    OutboundRequest request(Webhook w, Claim claim, Message m) {
+    OutboundRequest request(Webhook w, String deliveryId, Message m) {
         SignatureScheme scheme = Signers.get(w.signatureScheme());
         long now = clock.millis();
         WebhookSecret current = open(w.id(), w.secretSealed(), w.secretKid());
@@ -130,8 +119,8 @@ public final class WebhookChannel implements Channel {
         Map<String, String> headers = new LinkedHashMap<>(w.headers());
         headers.put("Content-Type", "application/json");
         headers.put("X-Webhook-Event", m.type());
-        headers.put("X-Webhook-Delivery", claim.id());
-        headers.putAll(scheme.sign(new SignatureScheme.Input(claim.id(), now / 1000, m.body(), new SignatureScheme.Keys(current, previous), header)));
+        headers.put("X-Webhook-Delivery", deliveryId);
+        headers.putAll(scheme.sign(new SignatureScheme.Input(deliveryId, now / 1000, m.body(), new SignatureScheme.Keys(current, previous), header)));
         return OutboundRequest.postJson(URI.create(w.url()), headers, m.body(), Duration.ofSeconds(w.timeoutSeconds()));
     }
 
@@ -145,23 +134,20 @@ public final class WebhookChannel implements Channel {
     }
 
     @Override
+    public void describe(ObjectNode view, View v) {
+        Channel.describeAsEvent(view, v);
+        view.put("webhook_id", v.targetId());
+    }
+
+    @Override
     public Map<String, TargetState> targetStates(Handle h, Collection<String> targetIds) {
-        Map<String, TargetState> out = new java.util.HashMap<>();
-        if (targetIds.isEmpty()) return out;
-        h.createQuery("SELECT id, enabled, deleted_at FROM webhooks WHERE id IN (" + Sql.idsIn(h, ":ids") + ")").bind("ids", Sql.jsonArray(targetIds))
-                .map((rs, ctx) -> {
-                    rs.getLong("deleted_at");
-                    TargetState s = !rs.wasNull() ? TargetState.GONE : rs.getInt("enabled") == 1 ? TargetState.ACTIVE : TargetState.PAUSED;
-                    out.put(rs.getString("id"), s);
-                    return s;
-                }).list();
-        return out;
+        return WebhookRepository.states(h, targetIds);
     }
 
     @Override
     public Runnable onOutcomes(Handle h, List<Result> results) {
         Set<String> succeeded = new HashSet<>();
-        List<Runnable> after = new java.util.ArrayList<>();
+        List<Runnable> after = new ArrayList<>();
         for (Result r : results) {
             String target = r.claim().targetId();
             AttemptOutcome o = r.outcome();
@@ -189,18 +175,19 @@ public final class WebhookChannel implements Channel {
 
     /** Disables the webhook, pauses its waiting deliveries and emits {@code webhook.disabled}; the returned task logs and counts it. */
     Runnable disable(Handle h, String webhookId, String reason) {
-        long now = clock.millis();
+        Ingress.Queue q = ingress.within(h);
+        long now = q.now();
         if (!WebhookRepository.disable(h, webhookId, reason, now)) return null;
         subscriptions.invalidateAll();
-        DeliveryRepository.pauseTarget(h, webhookId, now);
+        Targets.pause(h, webhookId, now);
         Webhook w = WebhookRepository.findAny(h, webhookId).orElseThrow();
         ObjectNode data = Json.object();
         data.put("webhook_id", w.id());
         data.put("url", w.url());
         data.put("reason", reason);
         data.put("disabled_at", DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(now)));
-        events.insertInternal(h, w.projectId(), "webhook.disabled", data, now);
-        onDisabled.disabled(h, w, reason, now);
+        events.publishInternal(q, w.projectId(), "webhook.disabled", data);
+        onDisabled.disabled(q, w, reason);
         return () -> {
             metrics.webhookDisabled();
             log.warn("webhook {} of project {} disabled: {} (url host {})", w.id(), w.projectId(), reason, URI.create(w.url()).getHost());

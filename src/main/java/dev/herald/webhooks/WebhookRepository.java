@@ -1,11 +1,14 @@
 package dev.herald.webhooks;
 
-import dev.herald.util.Json;
+import dev.herald.delivery.Channel;
 import dev.herald.store.Sql;
+import dev.herald.util.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +51,21 @@ public final class WebhookRepository {
     }
 
     /** Any webhook by id, including deleted ones (the dispatcher needs it for in-flight work). */
+    /** Whether each webhook takes attempts: enabled (active), disabled (paused) or deleted (gone); ids not found are left out. */
+    static Map<String, Channel.TargetState> states(Handle h, Collection<String> ids) {
+        Map<String, Channel.TargetState> out = new HashMap<>();
+        if (ids.isEmpty()) return out;
+        h.createQuery("SELECT id, enabled, deleted_at FROM webhooks WHERE id IN (" + Sql.idsIn(h, ":ids") + ")").bind("ids", Sql.jsonArray(ids))
+                .map((rs, ctx) -> {
+                    rs.getLong("deleted_at");
+                    Channel.TargetState s = !rs.wasNull() ? Channel.TargetState.GONE
+                            : rs.getInt("enabled") == 1 ? Channel.TargetState.ACTIVE : Channel.TargetState.PAUSED;
+                    out.put(rs.getString("id"), s);
+                    return s;
+                }).list();
+        return out;
+    }
+
     public static Optional<Webhook> findAny(Handle h, String id) {
         return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id = :id").bind("id", id).map(WebhookRepository::map).findOne();
     }

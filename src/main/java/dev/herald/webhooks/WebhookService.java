@@ -1,14 +1,10 @@
 package dev.herald.webhooks;
 
-import dev.herald.util.Ids;
-import dev.herald.util.Json;
-import dev.herald.api.ApiException;
-import dev.herald.connections.AuthJson;
-import dev.herald.outbound.Auth;
-import dev.herald.api.HeaderInput;
-import dev.herald.api.JsonBody;
 import dev.herald.config.Durations;
-import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.Targets;
+import dev.herald.outbound.Auth;
+import dev.herald.outbound.AuthJson;
+import dev.herald.outbound.HeaderInput;
 import dev.herald.outbound.OutboundPolicy;
 import dev.herald.outbound.PolicyDeniedException;
 import dev.herald.signing.SecretBox;
@@ -16,10 +12,13 @@ import dev.herald.signing.SignatureScheme;
 import dev.herald.signing.Signers;
 import dev.herald.signing.WebhookSecret;
 import dev.herald.store.Database;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
+import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,8 +68,8 @@ public final class WebhookService {
     }
 
     public Webhook get(String projectId, String id) {
-        if (!Ids.isUuid(id)) throw ApiException.notFound("webhook");
-        return db.read(h -> WebhookRepository.find(h, projectId, id)).orElseThrow(() -> ApiException.notFound("webhook"));
+        if (!Ids.isUuid(id)) throw Problem.notFound("webhook");
+        return db.read(h -> WebhookRepository.find(h, projectId, id)).orElseThrow(() -> Problem.notFound("webhook"));
     }
 
     public WithSecret create(String projectId, JsonBody in) {
@@ -85,7 +84,7 @@ public final class WebhookService {
         WebhookSecret secret = WebhookSecret.generate();
         Boolean enabled = in.bool("enabled");
         Webhook w = new Webhook(id, projectId, url, events, description(in), headers, enabled == null || enabled, null, null,
-                schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE), timeout(in, defaultTimeoutSeconds),
+                schedule(in.strings("retry_schedule"), Targets.DEFAULT_SCHEDULE), timeout(in, defaultTimeoutSeconds),
                 sig[0], sig[1], secrets.seal(secret.value(), Webhook.secretContext(id)), secret.kid(), null, null, null, 0, now, now,
                 auth[0], auth[1]);
         db.writer().execute(h -> {
@@ -111,7 +110,7 @@ public final class WebhookService {
         Map<String, String> headers = in.has("headers") ? headers(in.stringMap("headers"), header) : old.headers();
         if (!in.has("headers")) headers(old.headers(), header); // a new signature header must not clash with existing custom headers
         String description = in.has("description") ? description(in) : old.description();
-        List<Duration> schedule = in.has("retry_schedule") ? schedule(in.strings("retry_schedule"), Webhook.DEFAULT_SCHEDULE) : old.retrySchedule();
+        List<Duration> schedule = in.has("retry_schedule") ? schedule(in.strings("retry_schedule"), Targets.DEFAULT_SCHEDULE) : old.retrySchedule();
         int timeout = in.has("timeout_seconds") ? timeout(in, old.timeoutSeconds()) : old.timeoutSeconds();
         String[] auth = in.has("auth") ? auth(in, old.id(), openAuth(old), header, headers) : new String[] {old.authSealed(), old.authView()};
         Boolean enabledIn = in.bool("enabled");
@@ -126,8 +125,8 @@ public final class WebhookService {
         db.writer().execute(h -> {
             WebhookRepository.update(h, w);
             subscriptions.invalidate(projectId);
-            if (reenabled) DeliveryRepository.resumeTarget(h, w.id(), now);
-            if (disabled) DeliveryRepository.pauseTarget(h, w.id(), now);
+            if (reenabled) Targets.resume(h, w.id(), now);
+            if (disabled) Targets.pause(h, w.id(), now);
             return null;
         });
         return w;
@@ -146,9 +145,9 @@ public final class WebhookService {
             try {
                 grace = Durations.parse(g);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("grace_period", e.getMessage());
+                throw Problem.invalid("grace_period", e.getMessage());
             }
-            if (grace.compareTo(Duration.ofDays(7)) > 0) throw ApiException.invalid("grace_period", "'grace_period' must be at most 7d");
+            if (grace.compareTo(Duration.ofDays(7)) > 0) throw Problem.invalid("grace_period", "'grace_period' must be at most 7d");
         }
         Webhook old = get(projectId, id);
         long now = clock.millis();
@@ -169,15 +168,15 @@ public final class WebhookService {
 
     /** Deletes the subscription; its waiting deliveries are cancelled, its history stays readable. */
     public void delete(String projectId, String id) {
-        if (!Ids.isUuid(id)) throw ApiException.notFound("webhook");
+        if (!Ids.isUuid(id)) throw Problem.notFound("webhook");
         boolean deleted = db.writer().execute(h -> {
             long now = clock.millis();
             if (!WebhookRepository.markDeleted(h, projectId, id, now)) return false;
             subscriptions.invalidate(projectId);
-            DeliveryRepository.cancelTarget(h, id, now);
+            Targets.cancel(h, id, now);
             return true;
         });
-        if (!deleted) throw ApiException.notFound("webhook");
+        if (!deleted) throw Problem.notFound("webhook");
     }
 
     /**
@@ -204,23 +203,23 @@ public final class WebhookService {
     }
 
     private String url(String url) {
-        if (url.length() > 2048) throw ApiException.invalid("url", "'url' must be at most 2048 characters");
+        if (url.length() > 2048) throw Problem.invalid("url", "'url' must be at most 2048 characters");
         try {
             return policy.checkUrl(url).toString();
         } catch (PolicyDeniedException e) {
-            throw new ApiException(400, "url_rejected", "'url' rejected (" + e.rule() + "): " + e.getMessage(), "url");
+            throw new Problem(Problem.Kind.INVALID, "url_rejected", "'url' rejected (" + e.rule() + "): " + e.getMessage(), "url");
         }
     }
 
     private static List<String> events(List<String> events, boolean required) {
         if (events == null || events.isEmpty()) {
-            if (required) throw ApiException.invalid("events", "'events' must list at least one event type, prefix (ticket.*) or *");
+            if (required) throw Problem.invalid("events", "'events' must list at least one event type, prefix (ticket.*) or *");
             return List.of();
         }
-        if (events.size() > 100) throw ApiException.invalid("events", "'events' may list at most 100 patterns");
+        if (events.size() > 100) throw Problem.invalid("events", "'events' may list at most 100 patterns");
         for (String e : events) {
             if (!EventPatterns.isValidPattern(e)) {
-                throw ApiException.invalid("events", "'" + e + "' is not an event type, a prefix like ticket.* or *");
+                throw Problem.invalid("events", "'" + e + "' is not an event type, a prefix like ticket.* or *");
             }
         }
         return List.copyOf(new java.util.LinkedHashSet<>(events));
@@ -228,7 +227,7 @@ public final class WebhookService {
 
     private static String description(JsonBody in) {
         String d = in.string("description", false);
-        if (d != null && d.length() > 1000) throw ApiException.invalid("description", "'description' must be at most 1000 characters");
+        if (d != null && d.length() > 1000) throw Problem.invalid("description", "'description' must be at most 1000 characters");
         return d;
     }
 
@@ -239,17 +238,17 @@ public final class WebhookService {
 
     static List<Duration> schedule(List<String> in, List<Duration> dflt) {
         if (in == null) return dflt;
-        if (in.size() > MAX_SCHEDULE) throw ApiException.invalid("retry_schedule", "'retry_schedule' may have at most " + MAX_SCHEDULE + " entries");
+        if (in.size() > MAX_SCHEDULE) throw Problem.invalid("retry_schedule", "'retry_schedule' may have at most " + MAX_SCHEDULE + " entries");
         List<Duration> out = new ArrayList<>();
         for (String s : in) {
             Duration d;
             try {
                 d = Durations.parse(s);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("retry_schedule", "'retry_schedule': " + e.getMessage());
+                throw Problem.invalid("retry_schedule", "'retry_schedule': " + e.getMessage());
             }
             if (d.compareTo(MIN_DELAY) < 0 || d.compareTo(MAX_DELAY) > 0) {
-                throw ApiException.invalid("retry_schedule", "'retry_schedule' delays must be between 1s and 7d, got " + s);
+                throw Problem.invalid("retry_schedule", "'retry_schedule' delays must be between 1s and 7d, got " + s);
             }
             out.add(d);
         }
@@ -263,16 +262,16 @@ public final class WebhookService {
         String name = sig.string("scheme", false);
         if (name == null) name = Signers.DEFAULT;
         SignatureScheme scheme = Signers.find(name).orElse(null);
-        if (scheme == null) throw ApiException.invalid("signature.scheme", "'signature.scheme' must be one of " + Signers.names());
+        if (scheme == null) throw Problem.invalid("signature.scheme", "'signature.scheme' must be one of " + Signers.names());
         String header = sig.string("header", false);
         if (header != null) {
             if (!scheme.headerConfigurable()) {
-                throw ApiException.invalid("signature.header", "the " + name + " scheme uses fixed headers; 'signature.header' cannot be set");
+                throw Problem.invalid("signature.header", "the " + name + " scheme uses fixed headers; 'signature.header' cannot be set");
             }
-            if (!HeaderInput.TOKEN.matcher(header).matches()) throw ApiException.invalid("signature.header", "'signature.header' must be a valid header name");
+            if (!HeaderInput.TOKEN.matcher(header).matches()) throw Problem.invalid("signature.header", "'signature.header' must be a valid header name");
             String lower = header.toLowerCase(Locale.ROOT);
             if (RESERVED.contains(lower) && !lower.equals("x-webhook-signature")) {
-                throw ApiException.invalid("signature.header", "'" + header + "' is a header Herald sets itself");
+                throw Problem.invalid("signature.header", "'" + header + "' is a header Herald sets itself");
             }
         }
         return new String[] {name, header};

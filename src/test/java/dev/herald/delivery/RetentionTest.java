@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.store.Database;
 import dev.herald.support.Api;
-import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
+import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,12 +59,12 @@ class RetentionTest {
         assertThat(count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'")).isEqualTo(1);
 
         // Nothing is old enough yet.
-        assertThat(new Retention(db, Clock.systemUTC(), Duration.ofHours(1), Duration.ofHours(24)).runOnce()).isZero();
+        assertThat(new Retention(db, Clock.systemUTC(), Duration.ofHours(1), Duration.ofHours(24), List.of()).runOnce()).isZero();
 
         // Two hours on, with a one-hour retention, two passes at once (as two nodes would run them).
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC);
-        CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> new Retention(db, later, Duration.ofHours(1), Duration.ofHours(24)).runOnce());
-        CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> new Retention(db, later, Duration.ofHours(1), Duration.ofHours(24)).runOnce());
+        CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> new Retention(db, later, Duration.ofHours(1), Duration.ofHours(24), List.of()).runOnce());
+        CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> new Retention(db, later, Duration.ofHours(1), Duration.ofHours(24), List.of()).runOnce());
         assertThat(a.get() + b.get()).isEqualTo(FINISHED);
 
         assertThat(count(db, "SELECT count(*) FROM deliveries")).isEqualTo(1);

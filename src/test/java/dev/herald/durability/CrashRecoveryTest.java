@@ -2,12 +2,12 @@ package dev.herald.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.HeraldProcess;
-import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
+import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
+import dev.herald.util.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,12 +2,12 @@ package dev.herald.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.util.Json;
 import dev.herald.support.Api;
 import dev.herald.support.Emails;
 import dev.herald.support.Receiver;
 import dev.herald.support.SmtpSink;
 import dev.herald.support.TestHerald;
+import dev.herald.util.Json;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.time.Duration;

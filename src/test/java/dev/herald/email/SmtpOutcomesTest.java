@@ -3,6 +3,7 @@ package dev.herald.email;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.delivery.AttemptOutcome;
+import dev.herald.util.Addresses;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.herald.Herald;
 import dev.herald.support.Api;
-import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
+import dev.herald.support.Receiver;
 import dev.herald.support.TcpProxy;
 import dev.herald.support.TestDatabases;
 import dev.herald.support.TestHerald;

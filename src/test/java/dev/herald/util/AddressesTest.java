@@ -1,4 +1,4 @@
-package dev.herald.email;
+package dev.herald.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.herald.outbound;
+package dev.herald.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -3,11 +3,11 @@ package dev.herald.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.standardwebhooks.Webhook;
-import dev.herald.util.Json;
 import dev.herald.support.Api;
-import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
+import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
+import dev.herald.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;

@@ -5,11 +5,11 @@ import static dev.herald.webhooks.DeliveryTest.onlyDelivery;
 import static dev.herald.webhooks.DeliveryTest.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.util.Json;
 import dev.herald.support.Api;
-import dev.herald.support.Receiver;
 import dev.herald.support.Receiver.Reply;
+import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
+import dev.herald.util.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,140 @@
+package dev.herald.delivery;
+
+import dev.herald.store.Database;
+import dev.herald.util.Problem;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The one door into the queue. Every way in (API events, emails, approved customer emails, Slack
+ * notices, Herald's own events; next, provider callbacks and inbound mail) hands over a message (its
+ * exact bytes, stored once) and its targets here, inside one write: the message, one delivery per
+ * target, and the feature's own rows commit together, and the dispatchers are woken after the commit.
+ * An Idempotency-Key makes a repeat of the same request return the first answer and create nothing.
+ *
+ * <p>Hazard: a message's bytes are what every attempt signs and sends; nothing may re-serialize them
+ * after {@link Queue#enqueue}. Work queued through {@link #within} commits with a write that someone
+ * else started (the dispatcher's recorder), which wakes its own dispatcher after each batch.
+ */
+public final class Ingress {
+    private final Database db;
+    private final Clock clock;
+    private final Duration idempotencyTtl;
+    private final Runnable wake;
+
+    /** @param wake tells this node's dispatcher and, on PostgreSQL, every node's that work is due */
+    public Ingress(Database db, Clock clock, Duration idempotencyTtl, Runnable wake) {
+        this.db = db;
+        this.clock = clock;
+        this.idempotencyTtl = idempotencyTtl;
+        this.wake = wake;
+    }
+
+    /**
+     * An Idempotency-Key as a caller sent it: scoped to a project and an endpoint ({@code events},
+     * {@code emails}); {@code requestHash} tells a repeat from a different request under the same key.
+     */
+    public record IdempotencyKey(String projectId, String scope, String key, String requestHash) {}
+
+    /** What {@link #accept} answered: the answer's JSON, and whether it repeats an earlier answer. */
+    public record Receipt(String answer, boolean replayed) {}
+
+    /** A write under way, through which a way in queues its messages. */
+    public static final class Queue {
+        private final Handle handle;
+        private final long now;
+        private int queued;
+
+        private Queue(Handle handle, long now) {
+            this.handle = handle;
+            this.now = now;
+        }
+
+        /** The write's handle, for the feature's own rows (committed with the message). */
+        public Handle handle() {
+            return handle;
+        }
+
+        /** The time of this write. */
+        public long now() {
+            return now;
+        }
+
+        /** Stores {@code m} and one pending delivery per target over {@code channel}, due now; returns the delivery ids in order. */
+        public List<String> enqueue(Message m, String channel, List<String> targetIds) {
+            DeliveryRepository.insertMessage(handle, m);
+            List<String> ids = DeliveryRepository.insertDeliveries(handle, m, channel, targetIds, now);
+            queued += ids.size();
+            return ids;
+        }
+
+        /** Counts deliveries put back in the queue in this write (a retry, a replay), so the dispatchers are woken. */
+        void requeued(int n) {
+            queued += n;
+        }
+    }
+
+    /**
+     * Runs {@code work} as one write (the writer's transaction) and wakes the dispatchers after the commit
+     * when it queued anything. Exceptions from {@code work} roll the write back and are rethrown.
+     */
+    public <T> T write(Function<Queue, T> work) {
+        long now = clock.millis();
+        Queue[] q = new Queue[1];
+        T result = db.writer().execute(h -> {
+            q[0] = new Queue(h, now);
+            return work.apply(q[0]);
+        });
+        if (q[0].queued > 0) wake.run();
+        return result;
+    }
+
+    /**
+     * {@link #write} behind an Idempotency-Key ({@code key} may be null): {@code work} returns the answer's
+     * JSON, which is kept for the key's TTL; a repeat of the same request within it returns that answer
+     * without running {@code work}, and the same key with a different request is refused (422).
+     */
+    public Receipt accept(IdempotencyKey key, Function<Queue, String> work) {
+        if (key == null) return new Receipt(write(work), false);
+        return write(q -> {
+            Optional<String> seen = find(q.handle(), key, q.now() - idempotencyTtl.toMillis());
+            if (seen.isPresent()) return new Receipt(seen.get(), true);
+            String answer = work.apply(q);
+            store(q.handle(), key, answer, q.now());
+            return new Receipt(answer, false);
+        });
+    }
+
+    /**
+     * Queues inside a write that is already under way ({@code h}): the dispatcher's recorder, whose
+     * outcomes produce events (webhook.disabled) and operator emails. That write's owner wakes the dispatcher.
+     */
+    public Queue within(Handle h) {
+        return new Queue(h, clock.millis());
+    }
+
+    private static Optional<String> find(Handle h, IdempotencyKey k, long notBefore) {
+        return h.createQuery("SELECT request_hash, response FROM idempotency_keys WHERE project_id = :p AND scope = :s AND key = :k AND created_at >= :nb")
+                .bind("p", k.projectId()).bind("s", k.scope()).bind("k", k.key()).bind("nb", notBefore)
+                .map((rs, ctx) -> {
+                    if (!rs.getString("request_hash").equals(k.requestHash())) {
+                        throw new Problem(Problem.Kind.UNPROCESSABLE, "idempotency_key_reused",
+                                "this Idempotency-Key was used with a different request body", "Idempotency-Key");
+                    }
+                    return rs.getString("response");
+                }).findOne();
+    }
+
+    private static void store(Handle h, IdempotencyKey k, String answer, long now) {
+        // An expired row with the same key is replaced.
+        h.createUpdate("DELETE FROM idempotency_keys WHERE project_id = :p AND scope = :s AND key = :k")
+                .bind("p", k.projectId()).bind("s", k.scope()).bind("k", k.key()).execute();
+        h.createUpdate("INSERT INTO idempotency_keys (project_id, scope, key, request_hash, response, created_at) VALUES (:p, :s, :k, :rh, :r, :now)")
+                .bind("p", k.projectId()).bind("s", k.scope()).bind("k", k.key()).bind("rh", k.requestHash()).bind("r", answer).bind("now", now)
+                .execute();
+    }
+}
