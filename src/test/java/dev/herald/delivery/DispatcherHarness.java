@@ -229,6 +229,19 @@ final class DispatcherHarness implements AutoCloseable {
         return awaitRow(id, r -> r.attempts() == n && !r.status().equals("in_flight"), id + " has " + n + " recorded attempts");
     }
 
+    /**
+     * Waits until {@code channel} has been handed (after their commit) {@code n} results for delivery
+     * {@code id}, and returns them in the order they were published.
+     */
+    static List<Channel.Result> awaitResults(FakeChannel channel, String id, int n) {
+        await(n + " results of " + id + " published", () -> resultsOf(channel, id).size() >= n);
+        return resultsOf(channel, id);
+    }
+
+    static List<Channel.Result> resultsOf(FakeChannel channel, String id) {
+        return channel.results().stream().filter(r -> r.claim().id().equals(id)).toList();
+    }
+
     static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {

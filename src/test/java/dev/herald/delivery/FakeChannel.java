@@ -41,6 +41,7 @@ final class FakeChannel implements Channel {
     private final Set<String> unknown = ConcurrentHashMap.newKeySet();
     private final List<Set<String>> stateQueries = new CopyOnWriteArrayList<>();
     private final List<Result> results = new CopyOnWriteArrayList<>();
+    private final List<Result> offered = new CopyOnWriteArrayList<>();
     private final Set<String> prepared = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger maxOpen = new AtomicInteger();
@@ -103,6 +104,14 @@ final class FakeChannel implements Channel {
     /** Results handed to {@link #onOutcomes}, published once their batch committed. */
     List<Result> results() {
         return List.copyOf(results);
+    }
+
+    /**
+     * Every result ever handed to {@link #onOutcomes}, inside the writer's transaction (so possibly twice, if
+     * PostgreSQL made the writer run a batch again). Once a batch's rows are visible, its calls are in here.
+     */
+    List<Result> offered() {
+        return List.copyOf(offered);
     }
 
     List<Set<String>> stateQueries() {
@@ -170,6 +179,7 @@ final class FakeChannel implements Channel {
     @Override
     public Runnable onOutcomes(Handle h, List<Result> list) {
         // Inside the writer's transaction, which may run again (or roll back): publish only after the commit.
+        offered.addAll(list);
         List<Result> batch = new ArrayList<>(list);
         return () -> results.addAll(batch);
     }
