@@ -39,6 +39,7 @@ final class DispatcherHarness implements AutoCloseable {
     final FakeClock clock = new FakeClock(T0);
     private final List<FakeChannel> channels = new ArrayList<>();
     private int markers;
+    private int withoutChannel;
 
     DispatcherHarness() {
         try {
@@ -56,6 +57,11 @@ final class DispatcherHarness implements AutoCloseable {
 
     long now() {
         return clock.millis();
+    }
+
+    /** Counts attempts the dispatcher makes and records without any channel (a delivery for a channel it lacks). */
+    void expectAttemptsWithoutAChannel(int n) {
+        withoutChannel += n;
     }
 
     FakeChannel channel() {
@@ -146,11 +152,16 @@ final class DispatcherHarness implements AutoCloseable {
 
     /** As {@link #deliver}, due (and created) at {@code at}: distinct times fix the order claims take them in. */
     String deliverDueAt(String target, long at) {
+        return deliverVia(CHANNEL, target, at);
+    }
+
+    /** A pending delivery through the channel named {@code channel}, due at {@code at}. */
+    String deliverVia(String channel, String target, long at) {
         return db.writer().execute(h -> {
             Message m = new Message(UUID.randomUUID().toString(), PROJECT, "event", "test.event",
                     ("{\"to\":\"" + target + "\"}").getBytes(StandardCharsets.UTF_8), at);
             DeliveryRepository.insertMessage(h, m);
-            return DeliveryRepository.insertDeliveries(h, m, CHANNEL, List.of(target), at).get(0);
+            return DeliveryRepository.insertDeliveries(h, m, channel, List.of(target), at).get(0);
         });
     }
 
@@ -261,7 +272,7 @@ final class DispatcherHarness implements AutoCloseable {
     @Override
     public void close() {
         try {
-            long finished = channels.stream().mapToLong(FakeChannel::finishedAttempts).sum();
+            long finished = channels.stream().mapToLong(FakeChannel::finishedAttempts).sum() + withoutChannel;
             await("every finished attempt recorded (" + finished + ")", () -> count("SELECT count(*) FROM attempts") >= finished);
             assertThat(count("SELECT count(*) FROM attempts")).as("attempt rows").isEqualTo(finished);
         } finally {
