@@ -118,10 +118,12 @@ class DispatcherLeaseTest {
         assertThat(channel.attemptsOf(d).get(1).claim().attempts()).isZero();
         assertThat(x.row(d).leaseUntil()).isEqualTo(again + LEASE.toMillis());
 
+        // It fails 5 s later: the retry is due a scheduled delay after the failure, not after the start.
+        x.clock.advance(Duration.ofSeconds(5));
         channel.attemptsOf(d).get(1).finish(failed(500, "boom"));
         Row retried = x.awaitAttempts(d, 1);
         assertThat(retried.status()).isEqualTo("pending");
-        assertThat(retried.nextAttemptAt()).isEqualTo(again + 60_000);
+        assertThat(retried.nextAttemptAt()).isEqualTo(again + 5_000 + 60_000);
         assertThat(x.attemptRows(d)).extracting(DispatcherHarness.AttemptRow::startedAt).containsExactly(again);
     }
 }
