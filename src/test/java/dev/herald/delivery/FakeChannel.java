@@ -59,12 +59,6 @@ final class FakeChannel implements Channel {
         return this;
     }
 
-    /** Attempts of {@code target} from now on stay open until the test finishes them. */
-    FakeChannel hold(String target) {
-        answers.remove(target);
-        return this;
-    }
-
     FakeChannel schedule(String target, Duration... delays) {
         schedules.put(target, List.of(delays));
         return this;
