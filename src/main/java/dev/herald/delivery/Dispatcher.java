@@ -106,12 +106,11 @@ public final class Dispatcher implements AutoCloseable {
         long backoff = 0;
         while (running) {
             try {
-                int free = settings.globalConcurrency() - inFlight.get();
-                if (free <= 0) {
+                List<Claim> claims = claimDue();
+                if (claims == null) {
                     awaitSignal(settings.pollInterval().toMillis());
                     continue;
                 }
-                List<Claim> claims = claim(Math.min(free, settings.batchSize()));
                 backoff = 0;
                 if (claims.isEmpty()) {
                     awaitSignal(settings.pollInterval().toMillis());
@@ -124,6 +123,24 @@ public final class Dispatcher implements AutoCloseable {
                 awaitSignal(backoff);
             }
         }
+    }
+
+    /** Leases as much due work as there are free slots for; null when every slot is taken (no claim made). */
+    private List<Claim> claimDue() {
+        int free = settings.globalConcurrency() - inFlight.get();
+        if (free <= 0) return null;
+        return claim(Math.min(free, settings.batchSize()));
+    }
+
+    /**
+     * One turn of the loop, for tests that drive a dispatcher which was not {@link #start() started}: claims
+     * due work within the limits (at the clock's time) and starts its attempts. Returns what it claimed.
+     */
+    List<Claim> claimOnce() {
+        List<Claim> claims = claimDue();
+        if (claims == null) return List.of();
+        if (!claims.isEmpty()) dispatch(claims);
+        return claims;
     }
 
     private List<Claim> claim(int limit) {
@@ -220,7 +237,11 @@ public final class Dispatcher implements AutoCloseable {
         if (n != null && n.decrementAndGet() <= 0) perTarget.remove(c.targetId(), n);
     }
 
-    private void housekeep() {
+    /**
+     * Heartbeat, return of expired and dead workers' leases, queue gauges. Runs every quarter of
+     * {@code deadAfter} once started; tests that drive a dispatcher without starting it call it directly.
+     */
+    void housekeep() {
         try {
             long now = clock.millis();
             int reclaimed = db.writer().executeRelaxed(h -> {
