@@ -210,9 +210,20 @@ public final class Dispatcher implements AutoCloseable {
             t = new DeliveryRepository.Transition("succeeded", c.schedulePos(), null, null, now);
             outcome = "succeeded";
         } else {
-            Duration delay = o.permanent() || ch == null ? null : retry.nextDelay(ch.retrySchedule(c.targetId()), c.schedulePos(), o.retryAfter());
+            Duration delay;
+            String reason;
+            try {
+                delay = o.permanent() || ch == null ? null : retry.nextDelay(ch.retrySchedule(c.targetId()), c.schedulePos(), o.retryAfter());
+                int made = c.attempts() + 1;
+                reason = o.permanent() || ch == null ? o.summary()
+                        : "exhausted after " + made + (made == 1 ? " attempt" : " attempts") + "; last: " + o.summary();
+            } catch (RuntimeException e) {
+                // A channel that cannot say its schedule must not leak this slot or lose the outcome: dead-letter it (replayable).
+                log.warn("cannot schedule the next attempt of delivery {} ({}); dead-lettering it", c.id(), e.toString());
+                delay = null;
+                reason = "internal: cannot schedule the next attempt (" + e.getMessage() + "); last: " + o.summary();
+            }
             if (delay == null) {
-                String reason = o.permanent() ? o.summary() : "exhausted after " + (c.attempts() + 1) + " attempts; last: " + o.summary();
                 t = new DeliveryRepository.Transition("dead", c.schedulePos(), null, reason, now);
                 outcome = "dead";
             } else {

@@ -126,6 +126,18 @@ class DispatcherOutcomeTest {
     }
 
     @Test
+    void aChannelThatCannotSayItsScheduleLeaksNoSlotAndLosesNoOutcome() {
+        channel.answer("unscheduled", failed(503, "busy")); // no schedule scripted: retrySchedule throws
+        String d = x.deliver("unscheduled");
+        assertThat(ids(dispatcher.claimOnce())).containsExactly(d);
+        Row dead = x.awaitAttempts(d, 1);
+        assertThat(dead.status()).isEqualTo("dead");
+        assertThat(dead.deadReason()).startsWith("internal: cannot schedule the next attempt").endsWith("last: http 503: busy");
+        assertThat(DispatcherHarness.awaitResults(channel, d, 1)).extracting(Channel.Result::deadLettered).containsExactly(true);
+        assertThat(dispatcher.inFlight()).as("the slot was released").isZero();
+    }
+
+    @Test
     void aDeliveryForAChannelThisDispatcherDoesNotHaveIsDeadLetteredAsAnInternalFailure() {
         String d = x.deliverVia("carrier-pigeon", "t", x.now());
         x.expectAttemptsWithoutAChannel(1);

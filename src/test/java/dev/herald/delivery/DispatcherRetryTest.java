@@ -144,7 +144,7 @@ class DispatcherRetryTest {
         assertThat(x.awaitAttempts(shorter, 1).nextAttemptAt()).isEqualTo(x.t0() + 30_000);
         Row dead = x.awaitAttempts(exhausted, 1);
         assertThat(dead.status()).as("a Retry-After does not extend the schedule").isEqualTo("dead");
-        assertThat(dead.deadReason()).isEqualTo("exhausted after 1 attempts; last: http 429: Too Many Requests");
+        assertThat(dead.deadReason()).isEqualTo("exhausted after 1 attempt; last: http 429: Too Many Requests");
 
         for (String t : List.of("longer", "capped", "shorter")) channel.answer(t, ok());
         x.clock.set(x.t0() + 44_999);
