@@ -99,7 +99,7 @@ final class DeliveryRepository {
                 int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
                 if (used >= perTarget) continue;
                 taken.merge(c.targetId(), 1, Integer::sum);
-                chosen.add(c);
+                chosen.add(c.leased(leaseUntil));
             }
             if (chosen.isEmpty()) return chosen;
             PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
@@ -125,14 +125,14 @@ final class DeliveryRepository {
             ps.setInt(4, limit);
             ps.setInt(5, perTarget);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) claimed.add(claimRow(rs));
+                while (rs.next()) claimed.add(claimRow(rs).leased(leaseUntil));
             }
         }
         return claimed;
     }
 
     private static Claim claimRow(ResultSet rs) throws SQLException {
-        return new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7));
+        return new Claim(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7), 0);
     }
 
     /**
@@ -153,8 +153,9 @@ final class DeliveryRepository {
 
     /**
      * Records the attempts and moves their deliveries, in two batched statements. Each move is fenced by
-     * the lease: if another worker took a lease over (this one stalled past it), the attempt is still
-     * recorded but the state is left to the new owner. Returns, per completion, whether the state changed.
+     * the claim's lease (owner and lease time): if the lease was taken back (this worker stalled past it)
+     * and the delivery claimed again, by another worker or by this one, the late attempt is still recorded
+     * but the state is left to the new claim. Returns, per completion, whether the state changed.
      */
     public static boolean[] completeAll(Handle h, String owner, List<Completion> completions) {
         boolean[] changed = new boolean[completions.size()];
@@ -164,7 +165,7 @@ final class DeliveryRepository {
                     + "error_kind, error_message, response_body, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
             PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET status = ?, attempts = attempts + 1, schedule_pos = ?, "
                     + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, "
-                    + "updated_at = ?, completed_at = ? WHERE id = ? AND lease_owner = ? AND status = 'in_flight'");
+                    + "updated_at = ?, completed_at = ? WHERE id = ? AND lease_owner = ? AND lease_until = ? AND status = 'in_flight'");
             for (Completion x : completions) {
                 Claim c = x.claim();
                 AttemptOutcome o = x.outcome();
@@ -189,6 +190,7 @@ final class DeliveryRepository {
                 setLong(moves, 8, t.completedAt());
                 moves.setString(9, c.id());
                 moves.setString(10, owner);
+                moves.setLong(11, c.leaseUntil());
                 moves.addBatch();
             }
             attempts.executeBatch();

@@ -49,7 +49,7 @@ class DispatcherLeaseTest {
         assertThat(leased.attempts()).isZero();
         assertThat(channel.attempts()).hasSize(1);
         FakeChannel.Attempt a = channel.attempts().get(0);
-        assertThat(a.claim()).isEqualTo(new Claim(d, DispatcherHarness.PROJECT, a.message().id(), DispatcherHarness.CHANNEL, "t", 0, 0));
+        assertThat(a.claim()).isEqualTo(new Claim(d, DispatcherHarness.PROJECT, a.message().id(), DispatcherHarness.CHANNEL, "t", 0, 0, x.t0() + LEASE.toMillis()));
         assertThat(a.message().body()).asString().isEqualTo("{\"to\":\"t\"}");
         assertThat(dispatcher.inFlight()).isEqualTo(1);
 
@@ -118,12 +118,21 @@ class DispatcherLeaseTest {
         assertThat(channel.attemptsOf(d).get(1).claim().attempts()).isZero();
         assertThat(x.row(d).leaseUntil()).isEqualTo(again + LEASE.toMillis());
 
+        // The hung first attempt answers now, under the lease that was taken back: it is recorded, but the
+        // delivery stays with the second claim (same worker, new lease).
+        channel.attemptsOf(d).get(0).finish(ok());
+        DispatcherHarness.await("the stale attempt recorded", () -> x.attemptRows(d).size() == 1);
+        Row stillLeased = x.row(d);
+        assertThat(stillLeased.status()).isEqualTo("in_flight");
+        assertThat(stillLeased.leaseUntil()).isEqualTo(again + LEASE.toMillis());
+
         // It fails 5 s later: the retry is due a scheduled delay after the failure, not after the start.
         x.clock.advance(Duration.ofSeconds(5));
         channel.attemptsOf(d).get(1).finish(failed(500, "boom"));
-        Row retried = x.awaitAttempts(d, 1);
+        DispatcherHarness.await("the second attempt recorded", () -> x.attemptRows(d).size() == 2);
+        Row retried = x.row(d);
         assertThat(retried.status()).isEqualTo("pending");
         assertThat(retried.nextAttemptAt()).isEqualTo(again + 5_000 + 60_000);
-        assertThat(x.attemptRows(d)).extracting(DispatcherHarness.AttemptRow::startedAt).containsExactly(again);
+        assertThat(x.attemptRows(d)).extracting(DispatcherHarness.AttemptRow::startedAt).containsExactly(x.t0(), again);
     }
 }
