@@ -38,6 +38,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * wires components (it starts no thread and opens no port, except the database, which the key check
  * needs); {@link #start} then starts the components in list order and {@link #close} stops them in
  * reverse, so the dispatcher stops before the outbound client and the database it uses. Time and DNS
- * come in from outside ({@link Clock}, {@link HostResolver}) so tests can drive them.
+ * come in from outside ({@link Clock}, {@link HostResolver}) so tests can drive them, and the root owns
+ * the threads that run periodic work and hands them to the components (a component never makes its own
+ * timer; a test drives one by calling it, as the dispatcher's tests do).
  *
  * <p>Where things go: a new way in (provider callbacks, inbound mail) enqueues through the one
  * {@link Ingress}; a new way out is a {@link Channel} added to {@code channels} below; its routes are
@@ -71,6 +75,9 @@ public final class Herald implements AutoCloseable {
         logRelaxedPolicy(cfg);
         this.db = Database.open(cfg);
         add("database", null, db);
+        // The periodic work (heartbeats and lease recovery, retention, API nodes' queue gauges) shares these threads.
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("herald-timer-", 0).daemon(true).factory());
+        add("timers", null, timers::shutdownNow);
         try {
             SecretBox secrets = new SecretBox(MasterKey.load(cfg));
             KeyCheck.verify(db, secrets);
@@ -109,11 +116,11 @@ public final class Herald implements AutoCloseable {
                 Dispatcher d = dispatcher[0];
                 add("dispatcher", () -> {
                     email.applyTransportSetting();
-                    d.start();
+                    d.start(timers);
                     db.listenForWork(d::wake);
                 }, d);
                 Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl(), EmailChannel.ATTACHED);
-                add("retention", retention::start, retention);
+                add("retention", () -> retention.start(timers), retention);
             }
             if (mode == Mode.WORKER_ONLY) {
                 // A worker answers only /healthz, /readyz and /metrics, and only when given a port.
@@ -131,7 +138,7 @@ public final class Herald implements AutoCloseable {
                 add("API", () -> api = server.start(), server);
                 if (mode == Mode.API_ONLY) {
                     QueueGauges gauges = new QueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4);
-                    add("queue gauges", gauges::start, gauges);
+                    add("queue gauges", () -> gauges.start(timers), gauges);
                 }
             }
         } catch (RuntimeException e) {

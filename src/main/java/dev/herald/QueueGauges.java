@@ -4,8 +4,8 @@ import dev.herald.delivery.QueueStats;
 import dev.herald.metrics.Metrics;
 import dev.herald.store.Database;
 import java.time.Clock;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +21,7 @@ final class QueueGauges implements AutoCloseable {
     private final Metrics metrics;
     private final Clock clock;
     private final long periodMillis;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("herald-queue-gauges").daemon(true).unstarted(r));
+    private ScheduledFuture<?> task;
 
     QueueGauges(Database db, Metrics metrics, Clock clock, long periodMillis) {
         this.db = db;
@@ -31,8 +30,8 @@ final class QueueGauges implements AutoCloseable {
         this.periodMillis = periodMillis;
     }
 
-    void start() {
-        timer.scheduleWithFixedDelay(this::refresh, 0, periodMillis, TimeUnit.MILLISECONDS);
+    void start(ScheduledExecutorService timers) {
+        task = timers.scheduleWithFixedDelay(this::refresh, 0, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     private void refresh() {
@@ -47,6 +46,6 @@ final class QueueGauges implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        if (task != null) task.cancel(false);
     }
 }

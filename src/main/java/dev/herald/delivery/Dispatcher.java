@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -47,8 +47,7 @@ public final class Dispatcher implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
     private final Object signal = new Object();
     private boolean signalled;
-    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("herald-dispatcher-housekeeping").daemon(true).unstarted(r));
+    private ScheduledFuture<?> housekeeping;
     private final Recorder recorder;
     private volatile boolean running;
     private Thread thread;
@@ -69,14 +68,15 @@ public final class Dispatcher implements AutoCloseable {
         return workerId;
     }
 
-    public synchronized void start() {
+    /** Starts claiming on its own thread; heartbeats and lease recovery run every quarter of deadAfter on {@code timers}. */
+    public synchronized void start(ScheduledExecutorService timers) {
         if (running) return;
         running = true;
         db.writer().execute(h -> {
             DeliveryRepository.heartbeat(h, workerId, clock.millis());
             return null;
         });
-        housekeeping.scheduleWithFixedDelay(this::housekeep, 0, settings.deadAfter().toMillis() / 4, TimeUnit.MILLISECONDS);
+        housekeeping = timers.scheduleWithFixedDelay(this::housekeep, 0, settings.deadAfter().toMillis() / 4, TimeUnit.MILLISECONDS);
         thread = Thread.ofPlatform().name("herald-dispatcher").daemon(true).start(this::loop);
         log.info("dispatcher {} started (concurrency {} global, {} per target)", workerId, settings.globalConcurrency(), settings.perTargetConcurrency());
     }
@@ -280,7 +280,7 @@ public final class Dispatcher implements AutoCloseable {
         if (!running) return;
         running = false;
         wake();
-        housekeeping.shutdownNow();
+        if (housekeeping != null) housekeeping.cancel(false);
         try {
             if (thread != null) thread.join(5_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -5,8 +5,8 @@ import dev.herald.util.Ids;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +35,7 @@ public final class Retention implements AutoCloseable {
     private final Clock clock;
     private final Duration retention;
     private final Duration idempotencyTtl;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("herald-retention").daemon(true).unstarted(r));
+    private ScheduledFuture<?> task;
 
     public Retention(Database db, Clock clock, Duration retention, Duration idempotencyTtl, List<Attached> attached) {
         this.attached = List.copyOf(attached);
@@ -46,8 +45,9 @@ public final class Retention implements AutoCloseable {
         this.idempotencyTtl = idempotencyTtl;
     }
 
-    public void start() {
-        timer.scheduleWithFixedDelay(this::runOnce, 1, 10, TimeUnit.MINUTES);
+    /** Runs a pass a minute after start, then ten minutes after each pass, on {@code timers}. */
+    public void start(ScheduledExecutorService timers) {
+        task = timers.scheduleWithFixedDelay(this::runOnce, 1, 10, TimeUnit.MINUTES);
     }
 
     /** One pass; returns the number of deliveries removed. */
@@ -109,6 +109,6 @@ public final class Retention implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        if (task != null) task.cancel(false);
     }
 }
