@@ -3,11 +3,12 @@ package dev.herald.customeremail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
+import dev.herald.support.Deliveries;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -64,14 +65,8 @@ class CustomerEmailApiTest {
     }
 
     private JsonNode awaitStatus(String id, String status) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        JsonNode e = null;
-        while (System.nanoTime() < deadline) {
-            e = admin.get("/api/v1/customer-emails/" + id).json();
-            if (e.get("status").asString().equals(status)) return e;
-            Receiver.sleep(30);
-        }
-        throw new AssertionError("expected status " + status + ", last: " + e);
+        return Await.until("customer email " + id + " " + status, () -> admin.get("/api/v1/customer-emails/" + id).json(),
+                e -> e.get("status").asString().equals(status));
     }
 
     static String hmac(String secret, byte[] body) throws Exception {
@@ -118,7 +113,10 @@ class CustomerEmailApiTest {
         Api.Res again = publisher.post("/api/v1/customer-emails/" + id + "/send", "");
         assertThat(again.status()).as("sending twice sends once").isEqualTo(200);
         assertThat(again.json().at("/delivery/id").asString()).isEqualTo(deliveryId);
-        Receiver.sleep(300);
+        // Nothing of the project is waiting or in flight (the email and its session's Slack notice are done, and
+        // the second send queued nothing): no second request can come.
+        assertThat(Deliveries.awaitSettled(admin)).extracting(n -> n.get("channel").asString()).containsExactlyInAnyOrder("customer_email", "slack");
+        assertThat(admin.get("/api/v1/deliveries/" + deliveryId).json().get("attempt_count").asInt()).isEqualTo(1);
         assertThat(receiver.requests("/customer-email")).hasSize(1);
         assertThat(viewer.get("/api/v1/customer-emails?status=sent").json().get("data").size()).isEqualTo(1);
     }
@@ -188,7 +186,8 @@ class CustomerEmailApiTest {
         Api.Res r = publisher.post("/api/v1/customer-emails/" + id + "/send", "");
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.json().at("/error/code").asString()).isEqualTo("artifact_mismatch");
-        Receiver.sleep(300);
+        // The refusal queued nothing: the project has no delivery at all that could still send it.
+        assertThat(Deliveries.awaitSettled(admin)).isEmpty();
         assertThat(receiver.requests("/quiet")).isEmpty();
     }
 
@@ -211,7 +210,7 @@ class CustomerEmailApiTest {
                 .mapTo(String.class).findOne()).orElse(null);
         assertThat(messageId).isNull();
         publisher.post("/api/v1/customer-emails/" + id + "/send", "");
-        receiver.await("/quiet", 1, Duration.ofSeconds(10));
+        receiver.await("/quiet", 1, Await.PATIENCE);
         alter("messages", "body", "id = (SELECT message_id FROM customer_emails WHERE id = :id)", id, "Acme", "Evil");
         receiver.on("/quiet", Receiver.Reply.ok());
         JsonNode failed = awaitStatus(id, "failed");
@@ -224,7 +223,7 @@ class CustomerEmailApiTest {
     void theFirstDraftOfASessionPostsOneSlackNoticeAndLaterOnesDoNot() {
         String first = created(publisher.post("/api/v1/customer-emails", draftBody("customer-email-delivery", "sess-A", "First <b>&</b>"))).get("id").asString();
         String second = created(publisher.post("/api/v1/customer-emails", draftBody("customer-email-delivery", "sess-A", "Second"))).get("id").asString();
-        Receiver.Request notice = receiver.await("/slack", 1, Duration.ofSeconds(10)).get(0);
+        Receiver.Request notice = receiver.await("/slack", 1, Await.PATIENCE).get(0);
         JsonNode slack = dev.herald.util.Json.parse(notice.bodyText());
         assertThat(slack.get("channel").asString()).isEqualTo("#customer-emails");
         assertThat(slack.get("text").asString()).contains("https://herald.example.com/review/drafts/" + first)
@@ -232,22 +231,17 @@ class CustomerEmailApiTest {
         assertThat(awaitSlack(first)).isEqualTo("sent");
         assertThat(admin.get("/api/v1/customer-emails/" + second).json().at("/slack_notice/status").asString()).isEqualTo("not_first");
         created(publisher.post("/api/v1/customer-emails", draftBody("customer-email-delivery", "sess-B", "Other session")));
-        receiver.await("/slack", 2, Duration.ofSeconds(10));
-        Receiver.sleep(300);
+        receiver.await("/slack", 2, Await.PATIENCE);
+        // Both notices are recorded and nothing else is queued: the second draft of sess-A cannot still post one.
+        assertThat(Deliveries.awaitSettled(admin)).hasSize(2).allSatisfy(n -> assertThat(n.get("status").asString()).isEqualTo("succeeded"));
         assertThat(receiver.requests("/slack")).hasSize(2);
         assertThat(admin.get("/api/v1/customer-emails/" + created(publisher.post("/api/v1/customer-emails", draftBody("quiet", "sess-C", "No slack")))
                 .get("id").asString()).json().get("slack_notice").isNull()).isTrue();
     }
 
     private String awaitSlack(String id) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String s = null;
-        while (System.nanoTime() < deadline) {
-            s = admin.get("/api/v1/customer-emails/" + id).json().at("/slack_notice/status").asString();
-            if (!s.equals("queued")) return s;
-            Receiver.sleep(30);
-        }
-        return s;
+        return Await.until("the Slack notice of " + id + " no longer queued", () -> admin.get("/api/v1/customer-emails/" + id).json()
+                .at("/slack_notice/status").asString(), s -> !s.equals("queued"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.store.Database;
 import dev.herald.support.Api;
+import dev.herald.support.Await;
 import dev.herald.support.Receiver.Reply;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
@@ -48,14 +49,13 @@ class RetentionTest {
                 + "\"retry_schedule\":[\"1h\"]}").status()).isEqualTo(201);
         for (int i = 0; i < FINISHED; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"done.x\",\"data\":{}}").status()).isEqualTo(202);
         assertThat(api.post("/api/v1/events", "{\"type\":\"stuck.x\",\"data\":{}}").status()).isEqualTo(202);
-        receiver.await("/ok", FINISHED, Duration.ofSeconds(60));
-        receiver.await("/down", 1, Duration.ofSeconds(20));
+        receiver.await("/ok", FINISHED, Await.PATIENCE);
+        receiver.await("/down", 1, Await.PATIENCE);
         Database db = herald.herald().database();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ((count(db, "SELECT count(*) FROM deliveries WHERE status = 'succeeded'") < FINISHED
-                || count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'") < 1) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        // Every outcome recorded: the finished ones succeeded, the failing one back to pending after its one attempt.
+        Await.until(FINISHED + " deliveries succeeded and 1 pending after its first attempt", () -> List.of(
+                count(db, "SELECT count(*) FROM deliveries WHERE status = 'succeeded'"),
+                count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending' AND attempts = 1")), c -> c.equals(List.of(FINISHED, 1)));
         assertThat(count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'")).isEqualTo(1);
 
         // Nothing is old enough yet.

@@ -3,6 +3,8 @@ package dev.herald.email;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
+import dev.herald.support.Deliveries;
 import dev.herald.support.Emails;
 import dev.herald.support.Receiver;
 import dev.herald.support.SmtpSink;
@@ -21,7 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Templates, rendering, validation, header injection and roles through the API, with a real SMTP server behind. */
 class EmailApiTest {
-    static final Duration WAIT = Duration.ofSeconds(15);
+    static final Duration WAIT = Await.PATIENCE;
     static SmtpSink sink;
     static TestHerald herald;
 
@@ -306,10 +308,11 @@ class EmailApiTest {
             Api api = h.newProject("Acme Shop");
             String webhook = api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/gone") + "\",\"events\":[\"*\"]}").str("id");
             api.post("/api/v1/events", "{\"type\":\"order.paid\",\"data\":{}}");
-            List<SmtpSink.Received> got = List.of();
-            long deadline = System.nanoTime() + WAIT.toNanos();
             // One delivery per recipient: wait for both, they may land in either order.
-            while (System.nanoTime() < deadline && ((got = to("jane@example.com")).isEmpty() || to("ops@example.com").isEmpty())) Receiver.sleep(20);
+            Await.until("the notice at jane@ and ops@", () -> !to("jane@example.com").isEmpty() && !to("ops@example.com").isEmpty());
+            // And until nothing of the project is waiting or in flight: no second copy can still come.
+            Deliveries.awaitSettled(api);
+            List<SmtpSink.Received> got = to("jane@example.com");
             assertThat(got).hasSize(1);
             assertThat(to("ops@example.com")).hasSize(1);
             MimeMessage m = got.get(0).parse();

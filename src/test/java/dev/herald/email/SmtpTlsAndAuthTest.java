@@ -3,6 +3,7 @@ package dev.herald.email;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
 import dev.herald.support.CapturedLogs;
 import dev.herald.support.Emails;
 import dev.herald.support.SmtpSink;
@@ -21,7 +22,7 @@ import tools.jackson.databind.JsonNode;
  * checks, and credentials that never leave Herald unprotected or reach a log line.
  */
 class SmtpTlsAndAuthTest {
-    static final Duration WAIT = Duration.ofSeconds(15);
+    static final Duration WAIT = Await.PATIENCE;
     static final String PASSWORD = "smtp-pass-SECRET7";
 
     @TempDir

@@ -3,11 +3,11 @@ package dev.herald.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -43,19 +43,9 @@ class ConnectTimePolicyTest {
     }
 
     static JsonNode awaitDead(Api api, String eventId) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode list = api.get("/api/v1/deliveries?event_id=" + eventId).json().get("data");
-            if (list.size() == 1 && list.get(0).get("status").asString().equals("dead")) {
-                return api.get("/api/v1/deliveries/" + list.get(0).get("id").asString()).json();
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("delivery of " + eventId + " was not dead-lettered");
+        JsonNode list = Await.until("the delivery of " + eventId + " dead-lettered", () -> api.get("/api/v1/deliveries?event_id=" + eventId).json().get("data"),
+                l -> l.size() == 1 && l.get(0).get("status").asString().equals("dead"));
+        return api.get("/api/v1/deliveries/" + list.get(0).get("id").asString()).json();
     }
 
     private void refusedAtConnectTime(String host) {
@@ -92,7 +82,7 @@ class ConnectTimePolicyTest {
             Api api = herald.newProject("allowed");
             api.post("/api/v1/webhooks", "{\"url\":\"http://allowed.example.com:" + receiver.port() + "/in\",\"events\":[\"*\"]}");
             api.post("/api/v1/events", "{\"type\":\"a.b\",\"data\":{}}");
-            Receiver.Request r = receiver.await("/in", 1, Duration.ofSeconds(15)).get(0);
+            Receiver.Request r = receiver.await("/in", 1, Await.PATIENCE).get(0);
             assertThat(r.header("Host")).isEqualTo("allowed.example.com:" + receiver.port());
         }
     }

@@ -3,7 +3,10 @@ package dev.herald.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
 import dev.herald.support.Deliveries;
+import dev.herald.support.Gate;
+import dev.herald.support.MutableClock;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
 import java.net.URLDecoder;
@@ -30,12 +33,15 @@ class OAuthClientCredentialsTest {
     static final String CLIENT_SECRET = "my-client-secret/with:odd&chars";
 
     Receiver server;
+    /** Herald's clock: token expiry is reached by moving it, not by waiting. */
+    final MutableClock clock = new MutableClock();
     TestHerald herald;
     Api api;
     final AtomicInteger issued = new AtomicInteger();
     final Set<String> valid = ConcurrentHashMap.newKeySet();
     volatile long expiresIn = 3600;
-    volatile Duration tokenDelay = Duration.ZERO;
+    /** When set, the token endpoint holds each (valid) request until the gate opens. */
+    volatile Gate tokenGate;
     /** When set, the endpoint accepts credentials only in the form body (client_secret_post). */
     volatile boolean formOnly;
 
@@ -47,12 +53,14 @@ class OAuthClientCredentialsTest {
             String auth = r.header("Authorization");
             return auth != null && auth.startsWith("Bearer ") && valid.contains(auth.substring(7)) ? Receiver.Reply.ok() : Receiver.Reply.status(401);
         });
-        herald = TestHerald.start();
+        herald = TestHerald.start(Map.of(), clock);
         api = herald.newProject("oauth");
     }
 
     @AfterEach
     void stop() {
+        Gate g = tokenGate;
+        if (g != null) g.open();
         herald.close();
         server.close();
     }
@@ -71,7 +79,8 @@ class OAuthClientCredentialsTest {
         if (!"client_credentials".equals(form.get("grant_type")) || !ok) {
             return json(401, "{\"error\":\"invalid_client\",\"error_description\":\"Client authentication failed\"}");
         }
-        if (!tokenDelay.isZero()) Receiver.sleep(tokenDelay.toMillis());
+        Gate g = tokenGate;
+        if (g != null) g.pass();
         String t = "tok-" + issued.incrementAndGet();
         valid.add(t);
         return json(200, "{\"access_token\":\"" + t + "\",\"token_type\":\"Bearer\",\"expires_in\":" + expiresIn + "}");
@@ -96,7 +105,12 @@ class OAuthClientCredentialsTest {
     }
 
     private String subscribe(String secret) {
-        Api.Res w = api.post("/api/v1/webhooks", "{\"url\":\"" + server.url("/hook") + "\",\"events\":[\"*\"],\"retry_schedule\":[],"
+        return subscribe(secret, "");
+    }
+
+    /** {@code extra}: more fields of the webhook, each followed by a comma. */
+    private String subscribe(String secret, String extra) {
+        Api.Res w = api.post("/api/v1/webhooks", "{\"url\":\"" + server.url("/hook") + "\",\"events\":[\"*\"],\"retry_schedule\":[]," + extra
                 + "\"auth\":{\"oauth_client_credentials\":{\"token_url\":\"" + server.url("/token") + "\",\"client_id\":\"" + CLIENT_ID + "\","
                 + "\"client_secret\":\"" + secret + "\",\"scopes\":\"email.send\",\"extra_params\":{\"audience\":\"https://api.example.com\"}}}}");
         assertThat(w.status()).as(w.toString()).isEqualTo(201);
@@ -122,10 +136,10 @@ class OAuthClientCredentialsTest {
 
     @Test
     void anExpiredTokenIsRefreshedBeforeUse() {
-        expiresIn = 1;
         subscribe(CLIENT_SECRET);
         assertThat(Deliveries.publishAndAwait(api, "a.b").get("status").asString()).isEqualTo("succeeded");
-        Receiver.sleep(1200);
+        // The token lives an hour; Herald's clock moves an hour on (real time cannot expire it during the test).
+        clock.advance(Duration.ofSeconds(expiresIn));
         assertThat(Deliveries.publishAndAwait(api, "a.b").get("status").asString()).isEqualTo("succeeded");
         assertThat(tokenRequests()).hasSize(2);
         assertThat(server.requests("/hook").get(1).header("Authorization")).isEqualTo("Bearer tok-2");
@@ -148,10 +162,20 @@ class OAuthClientCredentialsTest {
 
     @Test
     void concurrentRequestsShareOneTokenFetch() {
-        tokenDelay = Duration.ofMillis(700);
-        subscribe(CLIENT_SECRET);
-        for (int i = 0; i < 20; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"a.b\",\"data\":{}}").status()).isEqualTo(202);
-        server.await("/hook", 20, Duration.ofSeconds(20));
+        Gate held = new Gate();
+        tokenGate = held;
+        // The token request may wait at the gate as long as the test needs: a minute of the attempts' timeout.
+        subscribe(CLIENT_SECRET, "\"timeout_seconds\":60,");
+        try {
+            for (int i = 0; i < 20; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"a.b\",\"data\":{}}").status()).isEqualTo(202);
+            // The one token request is held until all twenty deliveries are in flight: each asked for a token while it was outstanding.
+            held.awaitWaiting(1);
+            Await.until("all twenty deliveries in flight", () -> api.get("/api/v1/deliveries?status=in_flight&limit=500").json().get("data").size(),
+                    n -> n == 20);
+        } finally {
+            held.open();
+        }
+        server.await("/hook", 20, Await.PATIENCE);
         assertThat(tokenRequests()).as("twenty deliveries waited on one token request").hasSize(1);
         assertThat(server.requests("/hook")).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer tok-1"));
     }
@@ -171,12 +195,11 @@ class OAuthClientCredentialsTest {
     @Test
     void anEndpointThatWantsCredentialsInTheBodyIsDetectedAndRemembered() {
         formOnly = true;
-        expiresIn = 1;
         subscribe(CLIENT_SECRET);
         assertThat(Deliveries.publishAndAwait(api, "a.b").get("status").asString()).isEqualTo("succeeded");
         assertThat(tokenRequests()).hasSize(2); // Basic refused, then the form
         assertThat(form(tokenRequests().get(1).bodyText())).containsEntry("client_id", CLIENT_ID).containsEntry("client_secret", CLIENT_SECRET);
-        Receiver.sleep(1200);
+        clock.advance(Duration.ofSeconds(expiresIn));
         assertThat(Deliveries.publishAndAwait(api, "a.b").get("status").asString()).isEqualTo("succeeded");
         assertThat(tokenRequests()).as("the refresh goes straight to the style that worked").hasSize(3);
     }

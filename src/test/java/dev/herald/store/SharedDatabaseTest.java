@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.herald.Herald;
 import dev.herald.support.Api;
+import dev.herald.support.Await;
+import dev.herald.support.Gate;
 import dev.herald.support.Receiver.Reply;
 import dev.herald.support.Receiver;
 import dev.herald.support.TcpProxy;
@@ -74,21 +76,43 @@ class SharedDatabaseTest {
     void thePerWebhookLimitHoldsAcrossNodes() throws Exception {
         AtomicInteger now = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
+        Gate first = new Gate();
         try (Receiver receiver = new Receiver()) {
             receiver.on("/slow", r -> {
                 most.accumulateAndGet(now.incrementAndGet(), Math::max);
-                Receiver.sleep(150);
+                first.pass();
                 now.decrementAndGet();
                 return Reply.ok();
             });
             Map<String, String> limits = Map.of("HERALD_DELIVERY_PER_WEBHOOK_CONCURRENCY", "2", "HERALD_DELIVERY_CONCURRENCY", "16");
             TestHerald a = node(url, limits);
-            node(url, limits);
-            node(url, limits);
+            TestHerald b = node(url, limits);
+            TestHerald c = node(url, limits);
             Api api = a.newProject("limits");
-            assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/slow") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
-            for (int i = 0; i < 30; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
-            receiver.await("/slow", 30, Duration.ofSeconds(60));
+            Api.Res slow = api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/slow") + "\",\"events\":[\"t\"],\"timeout_seconds\":60}");
+            assertThat(slow.status()).isEqualTo(201);
+            assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/probe") + "\",\"events\":[\"probe\"]}").status()).isEqualTo(201);
+            try {
+                for (int i = 0; i < 30; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
+                // The receiver holds the first requests: the limit's worth of them reaches it and stays in flight.
+                first.awaitWaiting(2);
+                // Meanwhile each node accepts a probe event for another webhook, due after the 28 queued deliveries, and it
+                // arrives: claims ran over the queue while two were in flight. Had one taken a third delivery to the
+                // webhook, that delivery would be in flight now (it cannot finish while the first two are held).
+                for (TestHerald n : List.of(a, b, c)) {
+                    int probes = receiver.requests("/probe").size();
+                    assertThat(api.at(n.port()).post("/api/v1/events", "{\"type\":\"probe\",\"data\":{}}").status()).isEqualTo(202);
+                    receiver.await("/probe", probes + 1, Await.PATIENCE);
+                }
+                String webhook = slow.str("id");
+                int inFlight = a.herald().database().read(h -> h.createQuery("SELECT count(*) FROM deliveries WHERE target_id = :t AND status = 'in_flight'")
+                        .bind("t", webhook).mapTo(Integer.class).one());
+                assertThat(inFlight).as("deliveries to the webhook in flight while two are held").isEqualTo(2);
+                assertThat(receiver.requests("/slow")).hasSize(2);
+            } finally {
+                first.open();
+            }
+            receiver.await("/slow", 30, Await.PATIENCE);
             assertThat(most.get()).as("most requests in flight at once to the webhook, over three nodes").isEqualTo(2);
         }
     }
@@ -97,16 +121,24 @@ class SharedDatabaseTest {
     void anEventAcceptedOnAnApiNodeWakesAWorkerOnAnotherAtOnce() throws Exception {
         try (Receiver receiver = new Receiver()) {
             receiver.on("/w", Reply.ok());
-            // The worker polls every 30s: only the API node's notification can get the event delivered within the wait below.
-            TestHerald worker = node(url, Map.of("HERALD_DELIVERY_POLL_INTERVAL", "30s"));
+            // The worker polls once a minute (the longest allowed): only a wake-up can get an event delivered within
+            // the 30 s below, and the worker has no API traffic of its own.
+            TestHerald worker = node(url, Map.of("HERALD_DELIVERY_POLL_INTERVAL", "1m"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             Herald apiNode = Herald.start(TestHerald.config(worker.dataDir().resolveSibling(worker.dataDir().getFileName() + "-api"),
                     Map.of("HERALD_DATABASE_URL", url, "HERALD_MASTER_KEY", MASTER_KEY)), Herald.Mode.API_ONLY);
             open.add(apiNode);
             Api api = worker.newProject("wake").at(apiNode.port());
             assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/w") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
-            Thread.sleep(500);
-            assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
-            receiver.await("/w", 1, Duration.ofSeconds(10));
+            // The worker's LISTEN connection comes up in the background, and a notification sent before it listens
+            // is not kept for it. Rather than sleep and hope it is up, events are accepted on the API node until one
+            // is delivered: each announces itself, and the first announcement the worker hears wakes it.
+            while (receiver.requests("/w").isEmpty()) {
+                assertThat(System.nanoTime() - deadline).as("an event accepted on the API node delivered within 30 s").isNegative();
+                assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
+                long retry = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+                while (receiver.requests("/w").isEmpty() && System.nanoTime() - retry < 0) Receiver.sleep(10);
+            }
         }
     }
 
@@ -122,13 +154,7 @@ class SharedDatabaseTest {
         Api api = admin.at(apiNode.port());
         assertThat(api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/q\",\"events\":[\"*\"]}").status()).isEqualTo(201);
         for (int i = 0; i < 3; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"t\",\"data\":{}}").status()).isEqualTo(202);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String metrics = "";
-        while (System.nanoTime() < deadline && !metrics.contains("herald_queue_depth 3.0")) {
-            metrics = api.get("/metrics").text();
-            Thread.sleep(100);
-        }
-        assertThat(metrics).contains("herald_queue_depth 3.0");
+        Await.until("herald_queue_depth 3.0 on the API node's /metrics", () -> api.get("/metrics").text(), m -> m.contains("herald_queue_depth 3.0"));
     }
 
     @Test
@@ -144,7 +170,7 @@ class SharedDatabaseTest {
             Api api = h.newProject("outage");
             assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/r") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
             for (int i = 0; i < 5; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"before\",\"data\":{}}").status()).isEqualTo(202);
-            receiver.await("/r", 5, Duration.ofSeconds(20));
+            receiver.await("/r", 5, Await.PATIENCE);
 
             proxy.cut();
             Api.Res refused = api.post("/api/v1/events", "{\"type\":\"during\",\"data\":{}}");
@@ -156,14 +182,12 @@ class SharedDatabaseTest {
             assertThat(api.get("/healthz").status()).isEqualTo(200);
 
             proxy.restore();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (api.get("/readyz").status() != 200 && System.nanoTime() < deadline) Thread.sleep(100);
-            assertThat(api.get("/readyz").status()).isEqualTo(200);
+            Await.until("/readyz answering 200 again", () -> api.get("/readyz").status() == 200);
             for (int i = 0; i < 5; i++) {
                 Api.Res r = api.post("/api/v1/events", "{\"type\":\"after\",\"data\":{}}");
                 assertThat(r.status()).as(r.toString()).isEqualTo(202);
             }
-            receiver.await("/r", 10, Duration.ofSeconds(30));
+            receiver.await("/r", 10, Await.PATIENCE);
             assertThat(receiver.requests("/r")).extracting(r -> r.bodyText().contains("\"during\"")).containsOnly(false);
         }
     }

@@ -23,11 +23,13 @@ public final class TestHerald implements AutoCloseable {
     private final Path dir;
     private final Herald herald;
     private final HeraldConfig cfg;
+    private final Clock clock;
 
-    private TestHerald(Path dir, HeraldConfig cfg, HostResolver resolver) {
+    private TestHerald(Path dir, HeraldConfig cfg, HostResolver resolver, Clock clock) {
         this.dir = dir;
         this.cfg = cfg;
-        this.herald = Herald.start(cfg, Herald.Mode.ALL, resolver, Clock.systemUTC());
+        this.clock = clock;
+        this.herald = Herald.start(cfg, Herald.Mode.ALL, resolver, clock);
     }
 
     public static TestHerald start() {
@@ -39,9 +41,18 @@ public final class TestHerald implements AutoCloseable {
     }
 
     public static TestHerald start(Map<String, String> overrides, HostResolver resolver) {
+        return start(overrides, resolver, Clock.systemUTC());
+    }
+
+    /** A Herald whose every component reads {@code clock} (e.g. a {@link MutableClock}) for the time of day. */
+    public static TestHerald start(Map<String, String> overrides, Clock clock) {
+        return start(overrides, HostResolver.SYSTEM, clock);
+    }
+
+    public static TestHerald start(Map<String, String> overrides, HostResolver resolver, Clock clock) {
         try {
             Path dir = Files.createTempDirectory("herald-test");
-            return new TestHerald(dir, config(dir, overrides), resolver);
+            return new TestHerald(dir, config(dir, overrides), resolver, clock);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -81,7 +92,7 @@ public final class TestHerald implements AutoCloseable {
 
     /** A new project; returns an API client holding its CLIENT_ADMIN key. */
     public Api newProject(String name) {
-        Projects.Created p = new Projects(herald.database(), Clock.systemUTC()).create(name);
+        Projects.Created p = new Projects(herald.database(), clock).create(name);
         return new Api(port(), p.adminKey().key());
     }
 

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.standardwebhooks.Webhook;
 import dev.herald.support.Api;
+import dev.herald.support.Await;
+import dev.herald.support.Deliveries;
+import dev.herald.support.Gate;
+import dev.herald.support.MutableClock;
 import dev.herald.support.Receiver.Reply;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
@@ -24,7 +28,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Event delivery end to end: a real Herald posting to a real receiver. */
 class DeliveryTest {
-    static final Duration WAIT = Duration.ofSeconds(15);
+    static final Duration WAIT = Await.PATIENCE;
     static TestHerald herald;
     static Receiver receiver;
 
@@ -58,14 +62,8 @@ class DeliveryTest {
 
     /** Polls a delivery until it reaches {@code status}. */
     static JsonNode awaitDelivery(Api api, String deliveryId, String status, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode d;
-        do {
-            d = api.get("/api/v1/deliveries/" + deliveryId).json();
-            if (d.get("status").asString().equals(status)) return d;
-            sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("delivery " + deliveryId + " did not become " + status + " within " + timeout + ": " + d);
+        return Await.until("delivery " + deliveryId + " " + status, timeout, () -> api.get("/api/v1/deliveries/" + deliveryId).json(),
+                d -> d.get("status").asString().equals(status));
     }
 
     static String onlyDelivery(Api api, String eventId) {
@@ -83,14 +81,6 @@ class DeliveryTest {
     static Map<String, List<String>> standardHeaders(Receiver.Request req) {
         return Map.of("webhook-id", List.of(req.header("webhook-id")), "webhook-timestamp", List.of(req.header("webhook-timestamp")),
                 "webhook-signature", List.of(req.header("webhook-signature")));
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test
@@ -111,7 +101,8 @@ class DeliveryTest {
         receiver.await("/fan/all", 3, WAIT);
         receiver.await("/fan/ticket", 2, WAIT);
         receiver.await("/fan/exact", 1, WAIT);
-        sleep(300);
+        // Once no delivery of the project is waiting or in flight, nothing more can arrive anywhere.
+        assertThat(Deliveries.awaitSettled(api)).hasSize(6).allSatisfy(d -> assertThat(d.get("status").asString()).isEqualTo("succeeded"));
         assertThat(receiver.requests("/fan/survey")).isEmpty();
         assertThat(receiver.requests("/fan/disabled")).isEmpty();
     }
@@ -180,21 +171,27 @@ class DeliveryTest {
 
     @Test
     void afterARotationReceiversHoldingEitherSecretKeepVerifying() throws Exception {
-        Api api = herald.newProject("rotate");
-        JsonNode w = subscribe(api, "/rot", "\"events\":[\"*\"]");
-        String oldSecret = w.get("secret").asString();
-        String id = w.get("id").asString();
-        String newSecret = api.post("/api/v1/webhooks/" + id + "/rotate-secret", "{\"grace_period\":\"2s\"}").str("secret");
+        // Herald's clock is moved past the grace period rather than waited out: neither phase depends on how fast this machine is.
+        MutableClock clock = new MutableClock();
+        try (TestHerald own = TestHerald.start(Map.of(), clock)) {
+            Api api = own.newProject("rotate");
+            JsonNode w = subscribe(api, "/rot", "\"events\":[\"*\"]");
+            String oldSecret = w.get("secret").asString();
+            String id = w.get("id").asString();
+            String newSecret = api.post("/api/v1/webhooks/" + id + "/rotate-secret", "{\"grace_period\":\"1h\"}").str("secret");
 
-        // During the grace period the previous secret signs: a receiver that has not installed the new one yet still verifies.
-        publish(api, "a.b", "{\"n\":1}");
-        Receiver.Request during = receiver.await("/rot", 1, WAIT).get(0);
-        assertThat(during.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex(oldSecret, during.body()));
-        // After it, the new secret signs.
-        sleep(2_300);
-        publish(api, "a.b", "{\"n\":2}");
-        Receiver.Request after = receiver.await("/rot", 2, WAIT).get(1);
-        assertThat(after.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex(newSecret, after.body()));
+            // During the grace period the previous secret signs: a receiver that has not installed the new one yet still verifies.
+            String first = publish(api, "a.b", "{\"n\":1}");
+            Receiver.Request during = receiver.await(r -> r.path().equals("/rot") && r.bodyText().contains(first), 1, WAIT).get(0);
+            assertThat(during.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex(oldSecret, during.body()));
+            awaitDelivery(api, onlyDelivery(api, first), "succeeded", WAIT);
+            // After it, the new secret signs.
+            clock.advance(Duration.ofHours(1).plusSeconds(1));
+            String second = publish(api, "a.b", "{\"n\":2}");
+            Receiver.Request after = receiver.await(r -> r.path().equals("/rot") && r.bodyText().contains(second), 1, WAIT).get(0);
+            assertThat(after.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex(newSecret, after.body()));
+            assertThat(receiver.requests("/rot")).hasSize(2);
+        }
     }
 
     @Test
@@ -224,7 +221,10 @@ class DeliveryTest {
         assertThat(second.json().get("deliveries").asInt()).isEqualTo(1);
         assertThat(second.header("Idempotent-Replayed")).isEqualTo("true");
         receiver.await("/idem", 1, WAIT);
-        sleep(300);
+        // The project's one delivery has finished after one attempt, and there is no other: nothing more can arrive.
+        List<JsonNode> settled = Deliveries.awaitSettled(api);
+        assertThat(settled).hasSize(1);
+        assertThat(settled.get(0).get("attempt_count").asInt()).isEqualTo(1);
         assertThat(receiver.requests("/idem")).hasSize(1);
         assertThat(api.get("/api/v1/deliveries").json().get("data").size()).isEqualTo(1);
 
@@ -342,7 +342,8 @@ class DeliveryTest {
         String e = publish(api, "x.y", "{}");
         receiver.await("/filter-good", 1, WAIT);
         receiver.await("/filter-bad", 1, WAIT);
-        sleep(300);
+        // Both outcomes recorded (the bad one dead-lettered), not merely both requests received.
+        Deliveries.awaitSettled(api);
         assertThat(api.get("/api/v1/deliveries?webhook_id=" + good).json().get("data").size()).isEqualTo(1);
         assertThat(api.get("/api/v1/deliveries?event_id=" + e).json().get("data").size()).isEqualTo(2);
         JsonNode dead = api.get("/api/v1/deliveries?status=dead").json().get("data");
@@ -386,25 +387,28 @@ class DeliveryTest {
     @Test
     void aSlowAnswerTimesOutAndARefusedConnectionIsRecorded() throws Exception {
         Api api = herald.newProject("timeouts");
-        receiver.on("/slow-timeout", Reply.ok().after(Duration.ofSeconds(3)));
-        subscribe(api, "/slow-timeout", "\"events\":[\"*\"],\"retry_schedule\":[],\"timeout_seconds\":1");
-        int closedPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closedPort = s.getLocalPort();
+        // The receiver answers only after the test is done, so the 1 s timeout is the only way the attempt can end.
+        Gate never = new Gate();
+        receiver.on("/slow-timeout", r -> {
+            never.pass();
+            return Reply.ok();
+        });
+        try {
+            subscribe(api, "/slow-timeout", "\"events\":[\"*\"],\"retry_schedule\":[],\"timeout_seconds\":1");
+            int closedPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                closedPort = s.getLocalPort();
+            }
+            api.post("/api/v1/webhooks", "{\"url\":\"http://127.0.0.1:" + closedPort + "/x\",\"events\":[\"*\"],\"retry_schedule\":[]}");
+            String e = publish(api, "x.y", "{}");
+            JsonNode list = Await.until("both deliveries of " + e + " dead", WAIT,
+                    () -> api.get("/api/v1/deliveries?event_id=" + e + "&status=dead").json().get("data"), l -> l.size() == 2);
+            List<String> kinds = new java.util.ArrayList<>();
+            for (JsonNode d : list) kinds.add(api.get("/api/v1/deliveries/" + d.get("id").asString()).json().at("/attempts/0/error_kind").asString());
+            assertThat(kinds).containsExactlyInAnyOrder("timeout", "connect");
+        } finally {
+            never.open();
         }
-        api.post("/api/v1/webhooks", "{\"url\":\"http://127.0.0.1:" + closedPort + "/x\",\"events\":[\"*\"],\"retry_schedule\":[]}");
-        String e = publish(api, "x.y", "{}");
-        JsonNode list = null;
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            list = api.get("/api/v1/deliveries?event_id=" + e + "&status=dead").json().get("data");
-            if (list.size() == 2) break;
-            sleep(100);
-        }
-        assertThat(list.size()).isEqualTo(2);
-        List<String> kinds = new java.util.ArrayList<>();
-        for (JsonNode d : list) kinds.add(api.get("/api/v1/deliveries/" + d.get("id").asString()).json().at("/attempts/0/error_kind").asString());
-        assertThat(kinds).containsExactlyInAnyOrder("timeout", "connect");
     }
 
     @Test
@@ -424,8 +428,9 @@ class DeliveryTest {
         receiver.on("/deleted", Reply.status(500));
         String id = subscribe(api, "/deleted", "\"events\":[\"*\"],\"retry_schedule\":[\"1h\"]").get("id").asString();
         String d = onlyDelivery(api, publish(api, "x.y", "{}"));
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (api.get("/api/v1/deliveries/" + d).json().get("attempt_count").asInt() < 1 && System.nanoTime() < deadline) sleep(50);
+        // Its first attempt failed and was recorded: it is waiting for a retry an hour away, not still queued for its first try.
+        Await.until("the first attempt of " + d + " recorded", WAIT, () -> api.get("/api/v1/deliveries/" + d).json(),
+                j -> j.get("attempt_count").asInt() >= 1 && j.get("status").asString().equals("pending"));
         assertThat(api.delete("/api/v1/webhooks/" + id).status()).isEqualTo(204);
         assertThat(api.get("/api/v1/deliveries/" + d).json().get("status").asString()).isEqualTo("cancelled");
     }

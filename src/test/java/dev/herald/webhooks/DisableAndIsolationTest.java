@@ -2,10 +2,12 @@ package dev.herald.webhooks;
 
 import static dev.herald.webhooks.DeliveryTest.awaitDelivery;
 import static dev.herald.webhooks.DeliveryTest.onlyDelivery;
-import static dev.herald.webhooks.DeliveryTest.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.Await;
+import dev.herald.support.Deliveries;
+import dev.herald.support.Gate;
 import dev.herald.support.Receiver.Reply;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
@@ -22,7 +24,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Auto-disable after a failure streak or a 410, resuming kept work, and per-webhook isolation. */
 class DisableAndIsolationTest {
-    static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration WAIT = Await.PATIENCE;
     static TestHerald herald;
     static Receiver receiver;
 
@@ -49,12 +51,22 @@ class DisableAndIsolationTest {
     void aWebhookIsDisabledAfterConsecutiveDeadLettersAndResumesItsKeptWorkWhenReEnabled() {
         Api api = herald.newProject("disable");
         AtomicInteger status = new AtomicInteger(500);
-        receiver.on("/failing", r -> Reply.status(status.get()).after(Duration.ofMillis(300)));
+        // The first request is held until all six events are accepted, so the webhook cannot be disabled while
+        // they are still being published (which would leave later events without a delivery).
+        Gate queued = new Gate();
+        receiver.on("/failing", r -> {
+            queued.pass();
+            return Reply.status(status.get());
+        });
         String id = subscribe(api, "/failing", "\"events\":[\"order.*\"],\"retry_schedule\":[]");
         subscribe(api, "/admin-feed", "\"events\":[\"webhook.disabled\"]");
 
         List<String> deliveries = new ArrayList<>();
-        for (int i = 0; i < 6; i++) deliveries.add(onlyDelivery(api, DeliveryTest.publishTo(api, "order.created", "{\"i\":" + i + "}")));
+        try {
+            for (int i = 0; i < 6; i++) deliveries.add(onlyDelivery(api, DeliveryTest.publishTo(api, "order.created", "{\"i\":" + i + "}")));
+        } finally {
+            queued.open();
+        }
 
         // The admin feed hears about it through the internal webhook.disabled event.
         Receiver.Request notice = receiver.await("/admin-feed", 1, WAIT).get(0);
@@ -66,7 +78,9 @@ class DisableAndIsolationTest {
         JsonNode w = api.get("/api/v1/webhooks/" + id).json();
         assertThat(w.get("enabled").asBoolean()).isFalse();
         assertThat(w.get("disabled_reason").asString()).contains("3 consecutive deliveries failed");
-        sleep(300);
+        // Nothing of the project is waiting or in flight any more (three dead, three paused, the notice delivered):
+        // no further request to the disabled webhook can come.
+        assertThat(Deliveries.awaitSettled(api)).hasSize(7);
         assertThat(receiver.requests("/failing")).hasSize(3);
         // The rest are kept, paused, not dropped.
         for (String d : deliveries.subList(3, 6)) assertThat(api.get("/api/v1/deliveries/" + d).json().get("status").asString()).isEqualTo("paused");
@@ -91,7 +105,8 @@ class DisableAndIsolationTest {
         String id = subscribe(api, "/streak", "\"events\":[\"*\"],\"retry_schedule\":[]");
         for (int i = 0; i < 5; i++) DeliveryTest.publishTo(api, "x.y", "{}");
         receiver.await("/streak", 5, WAIT);
-        sleep(300);
+        // All five outcomes recorded: the streak counter is final.
+        assertThat(Deliveries.awaitSettled(api)).hasSize(5);
         JsonNode w = api.get("/api/v1/webhooks/" + id).json();
         assertThat(w.get("enabled").asBoolean()).isTrue();
         assertThat(w.get("consecutive_failures").asInt()).isEqualTo(2);
@@ -114,15 +129,24 @@ class DisableAndIsolationTest {
     @Test
     void aSlowEndpointDoesNotDelayTheOthers() {
         Api api = herald.newProject("isolation");
-        receiver.on("/iso-slow", Reply.ok().after(Duration.ofSeconds(2)));
-        subscribe(api, "/iso-slow", "\"events\":[\"*\"],\"timeout_seconds\":10");
-        subscribe(api, "/iso-fast", "\"events\":[\"*\"]");
-        long start = System.nanoTime();
-        for (int i = 0; i < 10; i++) DeliveryTest.publishTo(api, "x.y", "{\"i\":" + i + "}");
-        List<Receiver.Request> fast = receiver.await("/iso-fast", 10, WAIT);
-        long fastDoneMs = (fast.get(9).receivedAtNanos() - start) / 1_000_000;
-        // The slow endpoint takes 2 s per request, one at a time: 20 s for all ten. The fast one is not queued behind it.
-        assertThat(fastDoneMs).isLessThan(3_000);
-        assertThat(receiver.requests("/iso-slow").size()).isLessThanOrEqualTo(2);
+        // The slow endpoint does not answer at all until the fast one has everything: if the fast deliveries
+        // were queued behind the slow ones, they could not arrive.
+        Gate slow = new Gate();
+        receiver.on("/iso-slow", r -> {
+            slow.pass();
+            return Reply.ok();
+        });
+        try {
+            subscribe(api, "/iso-slow", "\"events\":[\"*\"],\"timeout_seconds\":60");
+            subscribe(api, "/iso-fast", "\"events\":[\"*\"]");
+            for (int i = 0; i < 10; i++) DeliveryTest.publishTo(api, "x.y", "{\"i\":" + i + "}");
+            receiver.await("/iso-fast", 10, WAIT);
+            slow.awaitWaiting(1);
+            // One at a time to each webhook: the other nine slow deliveries wait behind the one held.
+            assertThat(receiver.requests("/iso-slow")).hasSize(1);
+        } finally {
+            slow.open();
+        }
+        receiver.await("/iso-slow", 10, WAIT);
     }
 }
