@@ -17,6 +17,8 @@ import dev.herald.email.AdminNotices;
 import dev.herald.email.EmailChannel;
 import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
+import dev.herald.inbound.InboundService;
+import dev.herald.inbound.InboundSources;
 import dev.herald.metrics.Metrics;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
@@ -40,6 +42,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +110,9 @@ public final class Herald implements AutoCloseable {
             add("email channel", null, email);
             ApiKeys keys = new ApiKeys(db, clock);
             CustomerEmailService customerEmails = new CustomerEmailService(db, ingress, connections, keys, clock, cfg.publicUrl());
+            InboundSources inboundSources = new InboundSources(db, secrets, clock, cfg::publicUrl, cfg.inbound().tolerance());
+            InboundService inbound = new InboundService(inboundSources, db, ingress, events::publishInternal, emails::byMessageId, clock, metrics,
+                    cfg.inbound().requestRetention());
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
                     new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults));
 
@@ -121,6 +128,11 @@ public final class Herald implements AutoCloseable {
                 }, d);
                 Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl(), EmailChannel.ATTACHED);
                 add("retention", () -> retention.start(timers), retention);
+                ScheduledFuture<?>[] pruning = new ScheduledFuture<?>[1];
+                add("inbound request retention", () -> pruning[0] = timers.scheduleWithFixedDelay(inbound::prune, 1, 10, TimeUnit.MINUTES),
+                        () -> {
+                            if (pruning[0] != null) pruning[0].cancel(false);
+                        });
             }
             if (mode == Mode.WORKER_ONLY) {
                 // A worker answers only /healthz, /readyz and /metrics, and only when given a port.
@@ -132,7 +144,7 @@ public final class Herald implements AutoCloseable {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
                         events, new DeliveryService(db, channels, clock, ingress), connections, customerEmails,
-                        metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock));
+                        metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes());
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")));
                 ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register));
                 add("API", () -> api = server.start(), server);

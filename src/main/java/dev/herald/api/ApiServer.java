@@ -5,6 +5,8 @@ import dev.herald.customeremail.CustomerEmailService;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
+import dev.herald.inbound.InboundService;
+import dev.herald.inbound.InboundSources;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
@@ -36,7 +38,8 @@ public final class ApiServer implements AutoCloseable {
     /** What the routes need. */
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
                            ConnectionService connections, CustomerEmailService customerEmails,
-                           Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates) {}
+                           Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates,
+                           InboundSources inboundSources, InboundService inbound, int maxInboundBytes) {}
 
     private final Javalin app;
 
@@ -85,7 +88,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.concurrency.useVirtualThreads = true;
-            cfg.http.maxRequestSize = Math.max(s.maxEventBytes(), 1 << 20) + 1024L;
+            cfg.http.maxRequestSize = Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), 1 << 20) + 1024L;
             cfg.jetty.host = host;
             cfg.jetty.port = port;
             var r = cfg.routes;
@@ -98,6 +101,7 @@ public final class ApiServer implements AutoCloseable {
             new ConnectionRoutes(s.connections()).register(r);
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
             pages.forEach(p -> p.accept(r));
+            new InboundRoutes(s.inboundSources(), s.inbound(), s.maxInboundBytes()).register(r);
             new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.maxEventBytes()).register(r);
             r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));

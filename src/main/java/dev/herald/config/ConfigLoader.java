@@ -190,7 +190,10 @@ public final class ConfigLoader {
                     int n = Integer.parseInt(v);
                     if (n < 512 || n > 65536 || Integer.bitCount(n) != 1) throw new IllegalArgumentException("must be a power of two from 512 to 65536");
                     return n;
-                }));
+                }),
+                new HeraldConfig.InboundSettings(durationIn(Settings.INBOUND_TOLERANCE, Duration.ofSeconds(30), Duration.ofHours(1)),
+                        intIn(Settings.INBOUND_MAX_BODY, 1024, 26_214_400),
+                        durationIn(Settings.INBOUND_REQUEST_RETENTION, Duration.ofHours(1), Duration.ofDays(365))));
     }
 
     private Duration wholeSeconds(Setting s, int min, int max) {

@@ -34,7 +34,11 @@ public record HeraldConfig(
         Duration defaultWebhookTimeout,
         EmailSettings email,
         int workerHttpPort,
-        int sqlitePageSize) {
+        int sqlitePageSize,
+        InboundSettings inbound) {
+
+    /** Provider callbacks: the timestamp tolerance, the body cap, and how long request records are kept. */
+    public record InboundSettings(Duration tolerance, int maxBodyBytes, Duration requestRetention) {}
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;

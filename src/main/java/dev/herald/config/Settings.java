@@ -92,11 +92,18 @@ public final class Settings {
     public static final Setting SMTP_RETRY_SCHEDULE = new Setting("NOTIFICATION_SMTP_RETRY_SCHEDULE", null, "5s,30s,2m,10m,30m,2h",
             "Delays between attempts of an email after a 4xx answer or a network error (comma-separated durations); 5xx answers dead-letter at once.", false);
 
+    public static final Setting INBOUND_TOLERANCE = new Setting("HERALD_INBOUND_TOLERANCE", null, "5m",
+            "How far a provider callback's signed timestamp may be from Herald's clock, either way, before the callback is refused as stale (schemes that sign a time: email_status, SendGrid, MessageBird, Vonage).", false);
+    public static final Setting INBOUND_MAX_BODY = new Setting("HERALD_INBOUND_MAX_BODY_SIZE_BYTES", null, "1048576",
+            "Largest provider callback body accepted on /inbound/{id}; larger ones are answered 413.", false);
+    public static final Setting INBOUND_REQUEST_RETENTION = new Setting("HERALD_INBOUND_REQUEST_RETENTION", null, "7d",
+            "How long the record of each callback (verified with its body, rejected without) is kept for GET /api/v1/inbound-sources/{id}/requests.", false);
+
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, WORKER_HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, SQLITE_PAGE_SIZE, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,
             ADMIN_EMAILS, NOTIFICATION_TRANSPORT, NOTIFICATION_HTTP_TIMEOUT, SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM,
-            SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE);
+            SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE, INBOUND_TOLERANCE, INBOUND_MAX_BODY, INBOUND_REQUEST_RETENTION);
 }

@@ -145,6 +145,14 @@ public final class EmailService {
 
     // ---- reading
 
+    /** The email this project sent with this Message-ID (angle brackets optional), read in the write under way. */
+    public Optional<String> byMessageId(Ingress.Queue q, String projectId, String messageId) {
+        String m = messageId.strip();
+        String bracketed = m.startsWith("<") ? m : "<" + m + ">";
+        return q.handle().createQuery("SELECT id FROM emails WHERE project_id = :p AND rfc_message_id = :m").bind("p", projectId).bind("m", bracketed)
+                .mapTo(String.class).findOne();
+    }
+
     /** One email: its Message-ID, overall status and, per recipient, the delivery with its attempts. */
     public ObjectNode get(String projectId, String id, DeliveryService deliveries) {
         if (!Ids.isUuid(id)) throw Problem.notFound("email");

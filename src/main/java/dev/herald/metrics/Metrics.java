@@ -22,6 +22,12 @@ public final class Metrics {
         registry.gauge("herald.queue.oldest.due.age.seconds", oldestDueAgeMs, v -> v.get() / 1000.0);
     }
 
+    /** Counts a provider callback by provider and outcome: {@code verified}, {@code rejected} (any reason), {@code duplicate} (repeated items). */
+    public void inboundCallback(String provider, String outcome) {
+        Counter.builder("herald.inbound.callbacks").description("Provider callbacks by provider and outcome")
+                .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+    }
+
     /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */
     public void delivery(String channel, String outcome) {
         deliveries.computeIfAbsent(channel + "/" + outcome, k -> Counter.builder("herald.deliveries").description("Delivery attempts by outcome")

@@ -23,6 +23,19 @@ public final class Signers {
         return find(name).orElseThrow(() -> new IllegalArgumentException("unknown signature scheme " + name));
     }
 
+    /**
+     * Verifies a Standard Webhooks request: {@code signatures} is the {@code webhook-signature} header
+     * (space-separated {@code v1,<base64>} entries); true when one of them is the signature of {@code id},
+     * {@code timestamp} and {@code body} under {@code secret}, compared in constant time.
+     */
+    public static boolean verifyStandardWebhooks(WebhookSecret secret, String id, long timestamp, String signatures, byte[] body) {
+        String expected = get("standard-webhooks").sign(new SignatureScheme.Input(id, timestamp, body,
+                new SignatureScheme.Keys(secret, null), "webhook-signature")).get("webhook-signature");
+        boolean ok = false;
+        for (String candidate : signatures.trim().split(" +")) ok |= Hmac.equal(expected, candidate);
+        return ok;
+    }
+
     public static List<String> names() {
         return SCHEMES.keySet().stream().sorted().toList();
     }

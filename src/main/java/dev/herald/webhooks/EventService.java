@@ -54,9 +54,9 @@ public final class EventService {
         return Accepted.of(ingress.accept(key, q -> enqueue(q, m).json()));
     }
 
-    /** Emits an event from inside Herald (e.g. {@code webhook.disabled}) in a write under way. */
-    public void publishInternal(Ingress.Queue q, String projectId, String type, JsonNode data) {
-        enqueue(q, message(projectId, type, data, q.now()));
+    /** Emits an event from inside Herald (e.g. {@code webhook.disabled}, {@code message.delivered}) in a write under way; returns its id. */
+    public String publishInternal(Ingress.Queue q, String projectId, String type, JsonNode data) {
+        return enqueue(q, message(projectId, type, data, q.now())).id();
     }
 
     private static Message message(String projectId, String type, JsonNode data, long now) {
