@@ -59,12 +59,7 @@ public final class DeliveryService {
             if (f.cursor() != null) q.bind("c", f.cursor());
             return views(h, q.map((rs, ctx) -> row(rs)).list());
         });
-        ObjectNode page = Json.object();
-        ArrayNode data = page.putArray("data");
-        boolean more = rows.size() > f.limit();
-        for (int i = 0; i < Math.min(rows.size(), f.limit()); i++) data.add(rows.get(i));
-        page.put("next_cursor", more ? rows.get(f.limit() - 1).get("id").asString() : null);
-        return page;
+        return Json.page(rows, f.limit());
     }
 
     /** One delivery with all its attempts. */

@@ -201,11 +201,7 @@ public final class InboundService {
                 return n;
             }).list();
         });
-        ObjectNode page = Json.object();
-        var data = page.putArray("data");
-        for (int i = 0; i < Math.min(rows.size(), limit); i++) data.add(rows.get(i));
-        page.put("next_cursor", rows.size() > limit ? rows.get(limit - 1).get("id").asString() : null);
-        return page;
+        return Json.page(rows, limit);
     }
 
     /** Filters for {@link #statuses}; null means any. */
@@ -250,11 +246,7 @@ public final class InboundService {
                 return n;
             }).list();
         });
-        ObjectNode page = Json.object();
-        var data = page.putArray("data");
-        for (int i = 0; i < Math.min(rows.size(), f.limit()); i++) data.add(rows.get(i));
-        page.put("next_cursor", rows.size() > f.limit() ? rows.get(f.limit() - 1).get("id").asString() : null);
-        return page;
+        return Json.page(rows, f.limit());
     }
 
     /** Removes callback records older than the retention, in batches; returns how many. */

@@ -1,5 +1,6 @@
 package dev.herald.util;
 
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -47,5 +48,17 @@ public final class Json {
 
     public static byte[] bytes(Object value) {
         return MAPPER.writeValueAsBytes(value);
+    }
+
+    /**
+     * A cursor page {@code {"data": [...], "next_cursor"}} from up to {@code limit + 1} rows read newest
+     * first: the extra row only tells that more exist, and the cursor is the {@code id} of the last row shown.
+     */
+    public static ObjectNode page(List<ObjectNode> rows, int limit) {
+        ObjectNode page = object();
+        ArrayNode data = page.putArray("data");
+        for (int i = 0; i < Math.min(rows.size(), limit); i++) data.add(rows.get(i));
+        page.put("next_cursor", rows.size() > limit ? rows.get(limit - 1).get("id").asString() : null);
+        return page;
     }
 }
