@@ -102,7 +102,7 @@ public final class ApiServer implements AutoCloseable {
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
             pages.forEach(p -> p.accept(r));
             new InboundRoutes(s.inboundSources(), s.inbound(), s.maxInboundBytes()).register(r);
-            new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.maxEventBytes()).register(r);
+            new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.inbound(), s.maxEventBytes()).register(r);
             r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
             r.exception(StoreException.class, (e, ctx) -> {

@@ -4,6 +4,7 @@ import dev.herald.delivery.DeliveryService;
 import dev.herald.email.EmailService;
 import dev.herald.email.EmailTemplate;
 import dev.herald.email.TemplateService;
+import dev.herald.inbound.InboundService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import dev.herald.util.Hashes;
@@ -23,9 +24,11 @@ final class EmailRoutes {
     private final EmailService emails;
     private final TemplateService templates;
     private final DeliveryService deliveries;
+    private final InboundService inbound;
     private final int maxBytes;
 
-    EmailRoutes(EmailService emails, TemplateService templates, DeliveryService deliveries, int maxBytes) {
+    EmailRoutes(EmailService emails, TemplateService templates, DeliveryService deliveries, InboundService inbound, int maxBytes) {
+        this.inbound = inbound;
         this.emails = emails;
         this.templates = templates;
         this.deliveries = deliveries;
@@ -47,7 +50,10 @@ final class EmailRoutes {
         });
         r.get("/api/v1/emails/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, emails.get(p.projectId(), ctx.pathParam("id"), deliveries));
+            ObjectNode email = emails.get(p.projectId(), ctx.pathParam("id"), deliveries);
+            // What providers reported about it (docs/inbound.md), in the order it happened.
+            email.set("statuses", inbound.statusesOfEmail(p.projectId(), email.get("id").asString()));
+            Http.json(ctx, 200, email);
         });
         r.get("/api/v1/email-templates", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);

@@ -16,6 +16,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -225,28 +226,40 @@ public final class InboundService {
             if (f.recipient() != null) q.bind("r", f.recipient());
             if (f.status() != null) q.bind("st", f.status());
             if (f.cursor() != null) q.bind("c", f.cursor());
-            return q.map((rs, ctx) -> {
-                ObjectNode n = Json.object();
-                n.put("id", rs.getString("id"));
-                n.put("event_id", rs.getString("event_id"));
-                n.put("provider", rs.getString("provider"));
-                n.put("source_id", rs.getString("source_id"));
-                n.put("channel", rs.getString("channel"));
-                n.put("status", rs.getString("status"));
-                n.put("provider_status", rs.getString("provider_status"));
-                n.put("provider_message_id", rs.getString("provider_message_id"));
-                n.put("provider_event_id", rs.getString("provider_event_id"));
-                n.put("recipient", rs.getString("recipient"));
-                n.put("reason", rs.getString("reason"));
-                n.put("bounce_type", rs.getString("bounce_type"));
-                long at = rs.getLong("occurred_at");
-                n.put("occurred_at", rs.wasNull() ? null : Instant.ofEpochMilli(at).toString());
-                n.put("email_id", rs.getString("email_id"));
-                n.put("received_at", Instant.ofEpochMilli(rs.getLong("created_at")).toString());
-                return n;
-            }).list();
+            return q.map((rs, ctx) -> statusView(rs)).list();
         });
         return Json.page(rows, f.limit());
+    }
+
+    /** The statuses providers reported about an email Herald sent, in the order they happened (by occurred_at, then arrival). */
+    public ArrayNode statusesOfEmail(String projectId, String emailId) {
+        ArrayNode out = Json.array();
+        if (!Ids.isUuid(emailId)) return out;
+        db.read(h -> h.createQuery("SELECT * FROM message_statuses WHERE project_id = :p AND email_id = :e "
+                        + "ORDER BY CASE WHEN occurred_at IS NULL THEN 1 ELSE 0 END, occurred_at, id")
+                .bind("p", projectId).bind("e", emailId).map((rs, ctx) -> statusView(rs)).list()).forEach(out::add);
+        return out;
+    }
+
+    private static ObjectNode statusView(java.sql.ResultSet rs) throws java.sql.SQLException {
+        ObjectNode n = Json.object();
+        n.put("id", rs.getString("id"));
+        n.put("event_id", rs.getString("event_id"));
+        n.put("provider", rs.getString("provider"));
+        n.put("source_id", rs.getString("source_id"));
+        n.put("channel", rs.getString("channel"));
+        n.put("status", rs.getString("status"));
+        n.put("provider_status", rs.getString("provider_status"));
+        n.put("provider_message_id", rs.getString("provider_message_id"));
+        n.put("provider_event_id", rs.getString("provider_event_id"));
+        n.put("recipient", rs.getString("recipient"));
+        n.put("reason", rs.getString("reason"));
+        n.put("bounce_type", rs.getString("bounce_type"));
+        long at = rs.getLong("occurred_at");
+        n.put("occurred_at", rs.wasNull() ? null : Instant.ofEpochMilli(at).toString());
+        n.put("email_id", rs.getString("email_id"));
+        n.put("received_at", Instant.ofEpochMilli(rs.getLong("created_at")).toString());
+        return n;
     }
 
     /** Removes callback records older than the retention, in batches; returns how many. */
