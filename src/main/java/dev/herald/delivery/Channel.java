@@ -9,8 +9,9 @@ import org.jdbi.v3.core.Handle;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A way out of Herald (webhook HTTP, later SMTP). The dispatcher owns queueing, leases, retries and
- * records; a channel only performs attempts and applies what outcomes mean for its targets.
+ * A way out of Herald (webhooks, SMTP email, customer-email webhooks, Slack). The dispatcher owns
+ * queueing, leases, retries and records; a channel only performs attempts, applies what outcomes mean
+ * for its targets, and says how its deliveries are shown.
  */
 public interface Channel {
     String name();
