@@ -149,6 +149,16 @@ class EmailApiTest {
     }
 
     @Test
+    void theOperatorNoticeCannotBeOverriddenAsTheDocsSay() {
+        Api api = herald.newProject("notice-override");
+        Api.Res r = error(api.put("/api/v1/email-templates/webhook_disabled", "{\"subject\":\"Disabled\",\"text\":\"x\"}"), 400, "name");
+        assertThat(r.json().at("/error/message").asString()).contains("webhook_disabled").contains("cannot be overridden");
+        assertThat(api.get("/api/v1/email-templates/webhook_disabled").status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/email-templates").json().get("data").findValuesAsString("name")).doesNotContain("webhook_disabled");
+        error(api.post("/api/v1/emails", "{\"to\":[\"n@example.com\"],\"template\":\"webhook_disabled\",\"variables\":{}}"), 400, "template");
+    }
+
+    @Test
     void customTemplatesAreCheckedWhenSavedAndRenderedWhenSent() throws Exception {
         Api api = herald.newProject("custom");
         error(api.put("/api/v1/email-templates/receipt", "{\"subject\":\"Receipt\",\"text\":\"{{#items}}unclosed\"}"), 400, "text");
