@@ -254,10 +254,10 @@ public final class EmailService {
             Addresses.Mailbox m;
             try {
                 if (e.isString()) {
-                    m = Addresses.parse(e.asString());
+                    m = Addresses.recipient(Addresses.parse(e.asString()));
                 } else if (e instanceof ObjectNode o) {
                     JsonBody b = JsonBody.of(o, field).only(Set.of("email", "name"));
-                    m = Addresses.of(b.string("email", true), b.string("name", false));
+                    m = Addresses.recipient(Addresses.of(b.string("email", true), b.string("name", false)));
                 } else {
                     throw Problem.invalid(field, "'" + field + "' must be an address string or {\"email\", \"name\"}");
                 }

@@ -266,6 +266,17 @@ class EmailApiTest {
     }
 
     @Test
+    void recipientsWithoutADottedDomainOrWithAnAddressLiteralAreRefused() {
+        Api api = herald.newProject("domains");
+        for (String to : List.of("\"a@b\"", "\"a@localhost\"", "\"a@[127.0.0.1]\"", "\"Ops <ops@[IPv6:::1]>\"", "{\"email\":\"a@b\"}",
+                "{\"email\":\"a@[10.0.0.1]\"}")) {
+            Api.Res r = error(api.post("/api/v1/emails", "{\"to\":[\"ok@example.com\"," + to + "],\"subject\":\"s\",\"text\":\"x\"}"), 400, "to[1]");
+            assertThat(r.json().at("/error/message").asString()).containsAnyOf("has no dot", "address literals");
+        }
+        assertThat(api.get("/api/v1/deliveries?channel=email").json().get("data")).isEmpty();
+    }
+
+    @Test
     void internationalizedDomainsAreSentInTheirAsciiForm() {
         Api api = herald.newProject("idn");
         String id = Emails.send(api, "{\"to\":[\"Jürgen <j@bücher.example>\"],\"subject\":\"s\",\"text\":\"x\"}");
