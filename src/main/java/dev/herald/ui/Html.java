@@ -47,6 +47,8 @@ final class Html {
             dl { display:grid; grid-template-columns:max-content 1fr; gap:4px 14px; margin:0 0 12px; }
             dt { color:var(--muted); }
             dd { margin:0; }
+            dd.bad { color:var(--bad); font-weight:600; }
+            dd.superseded { color:var(--muted); }
             pre.body { white-space:pre-wrap; word-wrap:break-word; background:#fafbfc; border:1px solid var(--line); border-radius:8px;
                        padding:12px 14px; font:14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin:0 0 14px; }
             .status { display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px; font-weight:600; text-transform:uppercase; letter-spacing:.03em; background:#eef0f4; color:var(--muted); }

@@ -1,5 +1,6 @@
 package dev.herald.ui;
 
+import dev.herald.connections.Destination;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
 import dev.herald.util.Json;
@@ -16,8 +17,9 @@ import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The review page: a signed-in reviewer sees drafts exactly as they will be sent and approves or
- * rejects them. Server-rendered HTML with no scripts; every form carries the session's CSRF token and a
+ * The review page: a signed-in reviewer sees drafts exactly as they will be sent, and where they will
+ * be sent and as whom (the connection's destination), and approves or rejects them; an approval binds
+ * the destination the page showed. Server-rendered HTML with no scripts; every form carries the session's CSRF token and a
  * cross-site Origin is refused.
  */
 public final class ReviewPages {
@@ -134,14 +136,35 @@ public final class ReviewPages {
                 .append(Html.esc(p.at("/customer/id").asString())).append(")</span></dd>")
                 .append("<dt>Subject</dt><dd>").append(Html.esc(p.at("/email/subject").asString())).append("</dd>")
                 .append("<dt>Via</dt><dd>").append(Html.esc(e.connectionName())).append("</dd>");
+        Optional<Destination> dest = emails.destination(e);
+        destination(b, dest);
         if (e.sessionId() != null) b.append("<dt>Session</dt><dd>").append(Html.esc(e.sessionId())).append("</dd>");
         if (e.decidedAt() != null) {
             b.append("<dt>").append(e.rejectReason() != null ? "Rejected" : "Approved").append("</dt><dd>")
                     .append(TIME.format(Instant.ofEpochMilli(e.decidedAt()))).append(" by ").append(Html.esc(e.decidedByName())).append("</dd>");
             if (e.rejectReason() != null) b.append("<dt>Reason</dt><dd>").append(Html.esc(e.rejectReason())).append("</dd>");
         }
+        if (e.decidedAt() != null && e.rejectReason() == null) {
+            b.append("<dt>Approved for</dt><dd>destination SHA-256 <code>").append(Html.esc(e.approvalDestinationSha256())).append("</code></dd>");
+        }
         if (e.sentAt() != null) b.append("<dt>Sent</dt><dd>").append(TIME.format(Instant.ofEpochMilli(e.sentAt()))).append("</dd>");
+        if (!inList) {
+            for (CustomerEmail.Approval a : emails.approvals(e)) {
+                if (a.supersededAt() == null) continue;
+                b.append("<dt>Superseded approval</dt><dd class=\"superseded\">").append(TIME.format(Instant.ofEpochMilli(a.at()))).append(" by ")
+                        .append(Html.esc(a.byName())).append(", for destination SHA-256 <code>").append(Html.esc(a.destinationSha256()))
+                        .append("</code>; superseded ").append(TIME.format(Instant.ofEpochMilli(a.supersededAt()))).append(": ")
+                        .append(Html.esc(a.supersededReason())).append("</dd>");
+            }
+        }
         b.append("</dl>");
+        boolean changed = e.status().equals(CustomerEmail.APPROVED) && e.deliveryId() == null
+                && !dest.map(Destination::sha256).orElse("").equals(e.approvalDestinationSha256());
+        if (changed) {
+            b.append("<p class=\"notice bad\" data-flag=\"destination-changed\">Where this email sends is not what was approved: ")
+                    .append(dest.isEmpty() ? "the connection was deleted." : "the connection changed after the approval.")
+                    .append(" Sending it will be refused and it will come back here for review.</p>");
+        }
         b.append("<pre class=\"body\" aria-label=\"Email body\">").append(Html.esc(p.at("/email/body").asString())).append("</pre>");
         b.append("<details><summary>Exact payload that will be sent</summary><pre class=\"body\">")
                 .append(Html.esc(new String(e.payload(), StandardCharsets.UTF_8))).append("</pre><p class=\"hint\">SHA-256 <code>")
@@ -150,6 +173,8 @@ public final class ReviewPages {
             String csrf = Html.esc(rv.csrf());
             b.append("<div class=\"actions\"><form method=\"post\" action=\"/review/drafts/").append(e.id()).append("/approve\">")
                     .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
+                    .append("<input type=\"hidden\" name=\"destination_sha256\" value=\"").append(Html.esc(dest.map(Destination::sha256).orElse("")))
+                    .append("\">")
                     .append("<button class=\"approve\" type=\"submit\">Approve</button></form>")
                     .append("<form class=\"reject\" method=\"post\" action=\"/review/drafts/").append(e.id()).append("/reject\">")
                     .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
@@ -157,6 +182,59 @@ public final class ReviewPages {
                     .append("<button class=\"rejectbtn\" type=\"submit\">Reject</button></form></div>");
         }
         return b.append("</article>").toString();
+    }
+
+    /**
+     * Where the email goes and as whom, as the approval will bind it: the URL, the auth method with its
+     * non-secret identity (fingerprints for secrets that are the identity), the signature, the headers and
+     * the destination's SHA-256.
+     */
+    private static void destination(StringBuilder b, Optional<Destination> dest) {
+        if (dest.isEmpty()) {
+            b.append("<dt>Sends to</dt><dd class=\"bad\">nowhere: the connection was deleted, so this email cannot be sent</dd>");
+            return;
+        }
+        JsonNode d = dest.get().description();
+        b.append("<dt>Sends to</dt><dd class=\"destination\"><code>").append(Html.esc(d.path("method").asString())).append(' ')
+                .append(Html.esc(d.path("url").asString())).append("</code></dd>");
+        JsonNode auth = d.path("auth");
+        b.append("<dt>Authenticates</dt><dd>");
+        switch (auth.path("method").asString("")) {
+            case "bearer_token" -> b.append("bearer token (fingerprint <code>").append(Html.esc(auth.path("token_fingerprint").asString())).append("</code>)");
+            case "basic_auth" -> b.append("basic auth as user <code>").append(Html.esc(auth.path("username").asString())).append("</code>");
+            case "oauth_client_credentials" -> {
+                b.append("OAuth client <code>").append(Html.esc(auth.path("client_id").asString())).append("</code> at <code>")
+                        .append(Html.esc(auth.path("token_url").asString())).append("</code>");
+                if (!auth.path("scopes").isNull() && !auth.path("scopes").asString("").isEmpty()) {
+                    b.append(", scopes <code>").append(Html.esc(auth.path("scopes").asString())).append("</code>");
+                }
+                for (var p : auth.path("extra_params").properties()) {
+                    b.append(", <code>").append(Html.esc(p.getKey())).append('=').append(Html.esc(p.getValue().asString())).append("</code>");
+                }
+            }
+            case "static_headers" -> {
+                b.append("auth headers");
+                for (var p : auth.path("header_fingerprints").properties()) {
+                    b.append(" <code>").append(Html.esc(p.getKey())).append("</code> (fingerprint <code>").append(Html.esc(p.getValue().asString()))
+                            .append("</code>)");
+                }
+            }
+            default -> b.append("no authentication");
+        }
+        b.append("</dd>");
+        JsonNode sig = d.path("signature");
+        b.append("<dt>Signs</dt><dd>").append(sig.isObject()
+                ? Html.esc(sig.path("header").asString()) + " with the signing secret (fingerprint <code>" + Html.esc(sig.path("secret_fingerprint").asString())
+                        + "</code>)"
+                : "not signed").append("</dd>");
+        if (!d.path("headers").isEmpty()) {
+            b.append("<dt>Headers</dt><dd>");
+            for (var p : d.path("headers").properties()) {
+                b.append("<code>").append(Html.esc(p.getKey())).append(": ").append(Html.esc(p.getValue().asString())).append("</code><br>");
+            }
+            b.append("</dd>");
+        }
+        b.append("<dt>Destination</dt><dd>SHA-256 <code class=\"destination-sha256\">").append(dest.get().sha256()).append("</code></dd>");
     }
 
     private void signInForm(Context ctx) {
@@ -209,7 +287,9 @@ public final class ReviewPages {
         }
         String id = ctx.pathParam("id");
         try {
-            if (approve) emails.approve(rv.get().principal(), id);
+            // The page binds the approval to the destination it showed: a missing value matches none.
+            String shown = ctx.formParam("destination_sha256");
+            if (approve) emails.approve(rv.get().principal(), id, shown == null ? "" : shown);
             else emails.reject(rv.get().principal(), id, ctx.formParam("reason"));
         } catch (Problem e) {
             showDetail(ctx, rv.get(), status(e.kind()), e.getMessage());
