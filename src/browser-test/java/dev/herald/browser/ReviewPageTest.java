@@ -180,6 +180,22 @@ class ReviewPageTest {
     }
 
     @Test
+    void aSubjectThatReadsDifferentlyThanItIsWrittenIsShownWithVisibleMarksAndFlagged() {
+        // Rendered as-is, "Refund of [RLO]001$[PDF]" reads "Refund of $100".
+        String id = draft("Refund of \\u202e001$\\u202c", "We pay you back.");
+        signIn();
+        Locator card = page.locator("#draft-" + id);
+        assertThat(card.locator("h2")).hasText("Refund of <U+202E>001$<U+202C>");
+        assertThat(card.locator("[data-flag=invisible-characters]")).isVisible();
+        assertThat(card.locator("[data-flag=invisible-characters]")).containsText("U+202E, U+202C in email.subject");
+        page.navigate(base() + "/review/drafts/" + id);
+        assertThat(page.locator("dd").filter(new Locator.FilterOptions().setHasText("Refund of"))).hasText("Refund of <U+202E>001$<U+202C>");
+        assertThat(page.locator("span.invisible").first()).isVisible();
+        assertThat(page.locator("[data-flag=invisible-characters]")).isVisible();
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "review-page-hidden-characters.png")).setFullPage(true));
+    }
+
+    @Test
     void aReviewerRejectsADraftWithAReasonAndItCannotBeSent() {
         String id = draft("Wrong one", "This should not go out.");
         signIn();

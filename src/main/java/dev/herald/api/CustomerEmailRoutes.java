@@ -2,6 +2,7 @@ package dev.herald.api;
 
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.customeremail.InvisibleCharacters;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
@@ -78,6 +79,12 @@ final class CustomerEmailRoutes {
         JsonNode payload = Json.parse(new String(e.payload(), java.nio.charset.StandardCharsets.UTF_8));
         n.set("customer", payload.get("customer"));
         n.set("email", payload.get("email"));
+        ArrayNode hidden = n.putArray("invisible_characters");
+        for (InvisibleCharacters.Finding f : InvisibleCharacters.in(e)) {
+            ObjectNode o = hidden.addObject();
+            o.put("field", f.field());
+            f.characters().forEach(o.putArray("characters")::add);
+        }
         n.put("payload_sha256", e.payloadSha256());
         n.put("review_url", service.reviewUrl(e.id()));
         n.put("created_at", iso(e.createdAt()));
