@@ -140,6 +140,62 @@ class ReviewPageTest {
     }
 
     @Test
+    void anApprovalBindsTheDestinationThePageShowedAndAChangeAfterItSendsTheDraftBackToReview() {
+        String id = draft("Refund", "Your refund is on its way.");
+        signIn();
+        page.navigate(base() + "/review/drafts/" + id);
+        Locator card = page.locator("#draft-" + id);
+        assertThat(card.locator("dd.destination")).hasText("POST " + receiver.url("/customer-email"));
+        assertThat(card).containsText("bearer token (fingerprint");
+        assertThat(card).containsText("X-Webhook-Signature with the signing secret (fingerprint");
+        assertThat(card).not().containsText("sk-live-123");
+        String shown = admin.get("/api/v1/customer-emails/" + id).json().at("/destination/sha256").asString();
+        assertThat(card.locator(".destination-sha256")).hasText(shown);
+
+        // The connection is pointed elsewhere while the page is open: approving what the page showed is refused.
+        patchBaseUrl("/elsewhere");
+        card.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
+        assertThat(page.getByRole(AriaRole.ALERT)).containsText("changed after you were shown it");
+        assertThat(page.locator("dd.destination")).hasText("POST " + receiver.url("/elsewhere"));
+        assertThat(admin.get("/api/v1/customer-emails/" + id).json().get("status").asString()).isEqualTo("pending_review");
+
+        // Approved for where it sends now; then changed again: the send is refused and the draft is back here.
+        page.locator("#draft-" + id).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
+        assertThat(page.getByRole(AriaRole.STATUS)).containsText("Approved");
+        patchBaseUrl("/third");
+        page.reload();
+        assertThat(page.locator("[data-flag=destination-changed]")).containsText("changed after the approval");
+        assertThat(publisher.post("/api/v1/customer-emails/" + id + "/send", "").status()).isEqualTo(409);
+        page.reload();
+        assertThat(page.locator(".status")).hasText("pending review");
+        assertThat(page.locator("dd.superseded")).containsText("Dana Reviewer");
+        assertThat(page.locator("dd.superseded")).containsText("changed after the approval");
+        assertThat(receiver.requests()).isEmpty();
+    }
+
+    private void patchBaseUrl(String path) {
+        Api.Res r = admin.patch("/api/v1/connections/customer-email-delivery", "{\"connection_details\":{\"email_webhook\":{\"base_url\":\""
+                + receiver.url(path) + "\",\"bearer_token\":{},\"webhook_signing_secret\":\"" + SECRET + "\"}}}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void aSubjectThatReadsDifferentlyThanItIsWrittenIsShownWithVisibleMarksAndFlagged() {
+        // Rendered as-is, "Refund of [RLO]001$[PDF]" reads "Refund of $100".
+        String id = draft("Refund of \\u202e001$\\u202c", "We pay you back.");
+        signIn();
+        Locator card = page.locator("#draft-" + id);
+        assertThat(card.locator("h2")).hasText("Refund of <U+202E>001$<U+202C>");
+        assertThat(card.locator("[data-flag=invisible-characters]")).isVisible();
+        assertThat(card.locator("[data-flag=invisible-characters]")).containsText("U+202E, U+202C in email.subject");
+        page.navigate(base() + "/review/drafts/" + id);
+        assertThat(page.locator("dd").filter(new Locator.FilterOptions().setHasText("Refund of"))).hasText("Refund of <U+202E>001$<U+202C>");
+        assertThat(page.locator("span.invisible").first()).isVisible();
+        assertThat(page.locator("[data-flag=invisible-characters]")).isVisible();
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "review-page-hidden-characters.png")).setFullPage(true));
+    }
+
+    @Test
     void aReviewerRejectsADraftWithAReasonAndItCannotBeSent() {
         String id = draft("Wrong one", "This should not go out.");
         signIn();

@@ -2,6 +2,7 @@ package dev.herald.api;
 
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.customeremail.InvisibleCharacters;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
@@ -51,8 +52,8 @@ final class CustomerEmailRoutes {
         });
         r.post("/api/v1/customer-emails/{id}/approve", ctx -> {
             Principal p = Http.require(ctx, Role.REVIEWER, Role.CLIENT_ADMIN);
-            JsonBody.parseOptional(ctx.body(), Set.of());
-            Http.json(ctx, 200, view(service.approve(p, ctx.pathParam("id")), true));
+            JsonBody b = JsonBody.parseOptional(ctx.body(), Set.of("destination_sha256"));
+            Http.json(ctx, 200, view(service.approve(p, ctx.pathParam("id"), b.string("destination_sha256", false)), true));
         });
         r.post("/api/v1/customer-emails/{id}/reject", ctx -> {
             Principal p = Http.require(ctx, Role.REVIEWER, Role.CLIENT_ADMIN);
@@ -78,6 +79,12 @@ final class CustomerEmailRoutes {
         JsonNode payload = Json.parse(new String(e.payload(), java.nio.charset.StandardCharsets.UTF_8));
         n.set("customer", payload.get("customer"));
         n.set("email", payload.get("email"));
+        ArrayNode hidden = n.putArray("invisible_characters");
+        for (InvisibleCharacters.Finding f : InvisibleCharacters.in(e)) {
+            ObjectNode o = hidden.addObject();
+            o.put("field", f.field());
+            f.characters().forEach(o.putArray("characters")::add);
+        }
         n.put("payload_sha256", e.payloadSha256());
         n.put("review_url", service.reviewUrl(e.id()));
         n.put("created_at", iso(e.createdAt()));
@@ -94,6 +101,30 @@ final class CustomerEmailRoutes {
             who.put("name", e.decidedByName());
             d.put("at", iso(e.decidedAt()));
             d.put("reason", e.rejectReason());
+            if (e.rejectReason() == null) {
+                d.put("payload_sha256", e.payloadSha256());
+                d.put("destination_sha256", e.approvalDestinationSha256());
+            }
+        }
+        if (withDelivery) {
+            n.set("destination", service.destination(e).map(dest -> {
+                ObjectNode v = dest.description().deepCopy();
+                v.put("sha256", dest.sha256());
+                return (JsonNode) v;
+            }).orElse(null));
+            ArrayNode superseded = n.putArray("superseded_approvals");
+            for (CustomerEmail.Approval a : service.approvals(e)) {
+                if (a.supersededAt() == null) continue;
+                ObjectNode o = superseded.addObject();
+                ObjectNode who = o.putObject("by");
+                who.put("key_id", a.by());
+                who.put("name", a.byName());
+                o.put("at", iso(a.at()));
+                o.put("payload_sha256", a.payloadSha256());
+                o.put("destination_sha256", a.destinationSha256());
+                o.put("superseded_at", iso(a.supersededAt()));
+                o.put("reason", a.supersededReason());
+            }
         }
         n.put("sent_at", e.sentAt() == null ? null : iso(e.sentAt()));
         if (e.deliveryId() == null) n.putNull("delivery");

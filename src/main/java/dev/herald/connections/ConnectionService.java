@@ -96,6 +96,14 @@ public final class ConnectionService {
         return ConnectionRepository.find(h, projectId, name).map(c -> new Opened(c, details(c)));
     }
 
+    /**
+     * Where and as whom the {@code email_webhook} connection {@code connectionId} sends with {@code d}: what a
+     * reviewer is shown and an approval is bound to ({@link Destination}).
+     */
+    public Destination destination(String connectionId, ConnectionDetails.EmailWebhook d) {
+        return Destination.of(connectionId, d, secrets::fingerprint);
+    }
+
     private ConnectionDetails details(Connection c) {
         return ConnectionJson.parse(Json.parse(secrets.open(c.detailsSealed(), Connection.context(c.id()))));
     }

@@ -28,10 +28,14 @@ import org.jdbi.v3.core.Handle;
 /**
  * Approved customer emails as a delivery channel: the message is the approval artifact, the target the
  * {@code email_webhook} connection. Each attempt first checks the bytes against the SHA-256 frozen at
- * drafting, then POSTs them with the connection's auth, headers, signature, timeout and response cap.
+ * drafting and the connection's destination against the one the approval was given for, then POSTs them
+ * with the connection's auth, headers, signature, timeout and response cap.
  *
  * <p>Hazard: nothing may re-serialize the payload between drafting and sending; the bytes that were
- * reviewed are the bytes that are signed and sent, and the hash check refuses anything else.
+ * reviewed are the bytes that are signed and sent, and the hash check refuses anything else. Likewise
+ * the destination is checked on the very details the attempt then uses (loaded once per batch), so a
+ * connection changed after the approval, even while the delivery waits for a retry, never receives it:
+ * the attempt is refused and the draft goes back to review ({@link #onOutcomes}).
  */
 public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.EmailWebhook> {
     public static final String NAME = "customer_email";
@@ -40,6 +44,8 @@ public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.Em
     private final ConnectionService connections;
     private final Clock clock;
     private final Map<String, CustomerEmail> drafts = new ConcurrentHashMap<>();
+    /** Drafts whose attempt was refused because the destination changed after approval: message id to (draft id, reason). */
+    private final Map<String, String[]> superseded = new ConcurrentHashMap<>();
 
     public CustomerEmailChannel(Database db, Authenticator authenticator, ConnectionService connections, Clock clock) {
         super(authenticator, clock);
@@ -80,6 +86,12 @@ public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.Em
         if (!Hashes.sha256Hex(message.body()).equals(draft.payloadSha256())) {
             throw new Refused("the payload no longer matches the SHA-256 of the approved artifact; not sent");
         }
+        String destination = connections.destination(claim.targetId(), target).sha256();
+        if (!destination.equals(draft.approvalDestinationSha256())) {
+            String reason = CustomerEmailService.changedReason(draft.connectionName(), draft.approvalDestinationSha256(), destination);
+            superseded.put(claim.messageId(), new String[] {draft.id(), reason});
+            throw new Refused(reason + "; not sent, the draft is back in review");
+        }
         return new Request(request(target, draft, message.body()), target.auth());
     }
 
@@ -114,6 +126,10 @@ public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.Em
     public Runnable onOutcomes(Handle h, List<Result> results) {
         long now = clock.millis();
         for (Result r : results) {
+            String[] stale = superseded.remove(r.claim().messageId());
+            if (stale != null && !r.outcome().success()) {
+                CustomerEmailRepository.supersede(h, stale[0], r.claim().messageId(), stale[1] + " (delivery " + r.claim().id() + " refused)", now);
+            }
             if (r.outcome().success()) CustomerEmailRepository.markSent(h, r.claim().messageId(), now);
             else if (r.deadLettered()) CustomerEmailRepository.markFailed(h, r.claim().messageId(), now);
         }

@@ -3,6 +3,7 @@ package dev.herald.customeremail;
 import dev.herald.connections.Connection;
 import dev.herald.connections.ConnectionDetails;
 import dev.herald.connections.ConnectionService;
+import dev.herald.connections.Destination;
 import dev.herald.connections.Slack;
 import dev.herald.connections.SlackChannel;
 import dev.herald.delivery.Channel;
@@ -90,7 +91,7 @@ public final class CustomerEmailService {
         return ingress.write(q -> {
             String[] slack = slackNotice(q, by.projectId(), id, target, sessionId, customerName, customerId, subject, issueUrl, now);
             CustomerEmail d = new CustomerEmail(id, by.projectId(), cc.id(), cc.name(), sessionId, issueUrl, bytes, Hashes.sha256Hex(bytes),
-                    CustomerEmail.PENDING, by.keyId(), byName, now, null, null, null, null, null, null, null, slack[0], slack[1], slack[2], now);
+                    CustomerEmail.PENDING, by.keyId(), byName, now, null, null, null, null, null, null, null, slack[0], slack[1], slack[2], now, null);
             CustomerEmailRepository.insert(q.handle(), d);
             return d;
         });
@@ -139,20 +140,50 @@ public final class CustomerEmailService {
         return db.read(h -> CustomerEmailRepository.list(h, projectId, status, sessionId, before, limit));
     }
 
-    public CustomerEmail approve(Principal by, String id) {
-        return decide(by, id, CustomerEmail.APPROVED, null);
+    /**
+     * Where the draft's connection sends now, as shown to a reviewer and bound by an approval; empty when
+     * the connection was deleted (or is no longer an {@code email_webhook}).
+     */
+    public Optional<Destination> destination(CustomerEmail e) {
+        return connections.find(e.projectId(), e.connectionId())
+                .filter(o -> o.details() instanceof ConnectionDetails.EmailWebhook)
+                .map(o -> connections.destination(o.connection().id(), (ConnectionDetails.EmailWebhook) o.details()));
+    }
+
+    /** The draft's approvals, oldest first: the current one (if approved) and any superseded because the destination changed. */
+    public List<CustomerEmail.Approval> approvals(CustomerEmail e) {
+        return db.read(h -> CustomerEmailRepository.approvals(h, e.id()));
+    }
+
+    /**
+     * Approves the draft for the destination its connection has now, which the approval records (see
+     * {@link Destination}). {@code seenDestinationSha256}, when given, is the destination the reviewer was
+     * shown (the review page sends it): if the connection changed since, nothing is decided and the answer
+     * is {@code 409 destination_changed}, so a reviewer never approves a destination they did not see.
+     */
+    public CustomerEmail approve(Principal by, String id, String seenDestinationSha256) {
+        CustomerEmail e = get(by.projectId(), id);
+        Destination d = destination(e).orElseThrow(() -> Problem.conflict("the connection '" + e.connectionName() + "' was deleted; this email cannot be sent"));
+        if (seenDestinationSha256 != null && !seenDestinationSha256.equals(d.sha256())) {
+            throw new Problem(Problem.Kind.CONFLICT, "destination_changed", "the connection '" + e.connectionName() + "' changed after you were shown it "
+                    + "(destination SHA-256 " + seenDestinationSha256 + ", now " + d.sha256() + "); nothing was decided. Review where it sends now, then decide",
+                    "destination_sha256");
+        }
+        String byName = keys.name(by.keyId());
+        long now = clock.millis();
+        CustomerEmail.Approval a = new CustomerEmail.Approval(Ids.uuid7(now), by.keyId(), byName, now, e.payloadSha256(), d.sha256(),
+                Json.write(d.description()), null, null);
+        boolean done = db.writer().execute(h -> CustomerEmailRepository.approve(h, by.projectId(), id, a));
+        if (!done) throw Problem.conflict("this customer email is already " + get(by.projectId(), id).status() + "; a decision is final");
+        return get(by.projectId(), id);
     }
 
     public CustomerEmail reject(Principal by, String id, String reason) {
         if (reason == null || reason.isBlank()) throw Problem.invalid("reason", "'reason' is required: say why the email is rejected");
         if (reason.length() > 2000) throw Problem.invalid("reason", "'reason' must be at most 2000 characters");
-        return decide(by, id, CustomerEmail.REJECTED, reason.strip());
-    }
-
-    private CustomerEmail decide(Principal by, String id, String status, String reason) {
         get(by.projectId(), id);
         String byName = keys.name(by.keyId());
-        boolean done = db.writer().execute(h -> CustomerEmailRepository.decide(h, by.projectId(), id, status, by.keyId(), byName, reason, clock.millis()));
+        boolean done = db.writer().execute(h -> CustomerEmailRepository.reject(h, by.projectId(), id, by.keyId(), byName, reason.strip(), clock.millis()));
         if (!done) throw Problem.conflict("this customer email is already " + get(by.projectId(), id).status() + "; a decision is final");
         return get(by.projectId(), id);
     }
@@ -160,15 +191,33 @@ public final class CustomerEmailService {
     /** The outcome of a send request: the draft, and whether this call queued it (false: it already was). */
     public record Sent(CustomerEmail email, boolean queuedNow) {}
 
-    /** Queues the approved artifact for delivery, once. */
+    /**
+     * Queues the approved artifact for delivery, once. The destination must still be the one approved:
+     * if the connection changed after the approval (its URL, headers, auth identity or signing secret),
+     * the approval is superseded, the draft goes back to review, and the answer is
+     * {@code 409 approval_superseded}; the channel checks the same again before every attempt.
+     */
     public Sent send(String projectId, String id) {
-        get(projectId, id);
+        CustomerEmail before = get(projectId, id);
+        if (before.deliveryId() == null && before.status().equals(CustomerEmail.APPROVED)) {
+            Optional<Destination> now = destination(before);
+            if (now.isEmpty()) throw Problem.conflict("the connection '" + before.connectionName() + "' was deleted");
+            if (!now.get().sha256().equals(before.approvalDestinationSha256())) {
+                String reason = changedReason(before.connectionName(), before.approvalDestinationSha256(), now.get().sha256());
+                db.writer().execute(h -> CustomerEmailRepository.supersede(h, id, null, reason, clock.millis()));
+                throw new Problem(Problem.Kind.CONFLICT, "approval_superseded", reason + ". Nothing was sent: the draft is back in review "
+                        + "(status pending_review) and must be approved again for where it sends now", null);
+            }
+        }
         return ingress.write(q -> {
             Handle h = q.handle();
             CustomerEmail e = CustomerEmailRepository.find(h, projectId, id).orElseThrow(() -> Problem.notFound("customer email"));
             if (e.deliveryId() != null) return new Sent(e, false);
             if (!e.status().equals(CustomerEmail.APPROVED)) {
                 throw Problem.conflict("this customer email is " + e.status() + "; only an approved draft can be sent");
+            }
+            if (!java.util.Objects.equals(e.approvalDestinationSha256(), before.approvalDestinationSha256())) {
+                throw Problem.conflict("this customer email was approved again while it was being sent; send it again");
             }
             if (!Hashes.sha256Hex(e.payload()).equals(e.payloadSha256())) {
                 throw new Problem(Problem.Kind.CONFLICT, "artifact_mismatch", "the stored payload no longer matches the SHA-256 recorded when it was drafted; "
@@ -181,6 +230,15 @@ public final class CustomerEmailService {
             CustomerEmailRepository.markQueued(h, id, m.id(), deliveryId, now);
             return new Sent(CustomerEmailRepository.find(h, projectId, id).orElseThrow(), true);
         });
+    }
+
+    /** Why an approval no longer holds. */
+    static String changedReason(String connectionName, String approvedSha256, String nowSha256) {
+        return approvedSha256 == null
+                ? "the approval was given before approvals recorded their destination, so it does not say where connection '" + connectionName
+                        + "' was to send"
+                : "the connection '" + connectionName + "' changed after the approval (destination SHA-256 " + approvedSha256 + " approved, now "
+                        + nowSha256 + ")";
     }
 
     private static JsonBody required(JsonBody in, String name, Set<String> fields) {

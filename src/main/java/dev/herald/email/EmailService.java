@@ -1,6 +1,5 @@
 package dev.herald.email;
 
-import com.samskivert.mustache.Template;
 import dev.herald.config.EmailSettings;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Ingress;
@@ -204,7 +203,7 @@ public final class EmailService {
             TemplateService.checkName(template);
             EmailTemplate t = db.read(h -> TemplateService.find(h, projectId, template))
                     .orElseThrow(() -> Problem.invalid("template", "no email template '" + template + "' in this project"));
-            return new Draft(to, render("template '" + template + "'", t.subject(), t.text(), t.html(), variables == null ? Map.of() : variables, ""),
+            return new Draft(to, render("template '" + template + "'", template, t.subject(), t.text(), t.html(), variables == null ? Map.of() : variables),
                     template);
         }
         String subject = in.string("subject", true);
@@ -213,12 +212,16 @@ public final class EmailService {
         if (text == null && html == null) throw Problem.invalid("text", "give 'text', 'html' or both");
         TemplateService.validate(null, subject, text, html, variables != null);
         if (variables == null) return new Draft(to, new MimeComposer.Content(subject, text, html), null);
-        return new Draft(to, render("the inline content", subject, text, html, variables, ""), null);
+        return new Draft(to, render("the inline content", null, subject, text, html, variables), null);
     }
 
-    /** Renders every part, or fails naming the first missing variable; the subject must stay one line. */
-    static MimeComposer.Content render(String what, String subject, String text, String html, Map<String, Object> variables, String prefix) {
-        Template s = Templates.compile(Templates.Part.SUBJECT, subject, prefix + "subject");
+    /**
+     * Renders every part, or fails naming the first missing variable; the subject must stay one line.
+     * {@code template} names a stored template (null for inline content): a part that renders beyond its
+     * budget is refused naming {@code template}, else naming the inline part.
+     */
+    static MimeComposer.Content render(String what, String template, String subject, String text, String html, Map<String, Object> variables) {
+        Templates.Compiled s = Templates.compile(Templates.Part.SUBJECT, subject, "subject");
         for (String v : Templates.variables(s)) {
             if (variables.get(v) instanceof String value) {
                 try {
@@ -228,20 +231,21 @@ public final class EmailService {
                 }
             }
         }
-        String renderedSubject = Templates.render(Templates.Part.SUBJECT, s, variables, what);
+        String renderedSubject = Templates.render(Templates.Part.SUBJECT, s, variables, what, template != null ? "template" : "subject");
         try {
             Addresses.refuseControl(renderedSubject, "the rendered subject");
         } catch (IllegalArgumentException e) {
             throw Problem.invalid("subject", e.getMessage() + "; a subject is one line");
         }
         if (renderedSubject.isBlank()) throw Problem.invalid("subject", "the rendered subject is empty");
-        if (renderedSubject.length() > Templates.MAX_SUBJECT) {
-            throw Problem.invalid("subject", "the rendered subject is longer than " + Templates.MAX_SUBJECT + " characters");
-        }
-        String t = text == null ? null : Templates.render(Templates.Part.TEXT, Templates.compile(Templates.Part.TEXT, text, prefix + "text"), variables, what);
-        String h = html == null ? null
-                : Templates.render(Templates.Part.HTML_BODY, Templates.compile(Templates.Part.HTML_BODY, html, prefix + "html"), variables, what);
+        String t = text == null ? null : body(Templates.Part.TEXT, text, variables, what, template);
+        String h = html == null ? null : body(Templates.Part.HTML_BODY, html, variables, what, template);
         return new MimeComposer.Content(renderedSubject, t, h);
+    }
+
+    private static String body(Templates.Part part, String source, Map<String, Object> variables, String what, String template) {
+        Templates.Compiled c = Templates.compile(part, source, part.field());
+        return Templates.render(part, c, variables, what, template != null ? "template" : part.field());
     }
 
     private static List<Addresses.Mailbox> recipients(JsonBody in) {
@@ -258,10 +262,10 @@ public final class EmailService {
             Addresses.Mailbox m;
             try {
                 if (e.isString()) {
-                    m = Addresses.parse(e.asString());
+                    m = Addresses.recipient(Addresses.parse(e.asString()));
                 } else if (e instanceof ObjectNode o) {
                     JsonBody b = JsonBody.of(o, field).only(Set.of("email", "name"));
-                    m = Addresses.of(b.string("email", true), b.string("name", false));
+                    m = Addresses.recipient(Addresses.of(b.string("email", true), b.string("name", false)));
                 } else {
                     throw Problem.invalid(field, "'" + field + "' must be an address string or {\"email\", \"name\"}");
                 }
@@ -279,23 +283,29 @@ public final class EmailService {
         if (v == null || v.isNull()) return null;
         if (!(v instanceof ObjectNode o)) throw Problem.invalid("variables", "'variables' must be an object");
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) value(o, "variables");
+        Map<String, Object> m = (Map<String, Object>) value(o, "variables", 0);
         return m;
     }
 
+    /** How deeply objects and lists may nest in {@code variables} ({@code {"a": {"b": ...}}} is 2). */
+    public static final int MAX_VARIABLE_DEPTH = 32;
+
     /** JSON to what templates read: maps, lists, strings (numbers as written), booleans. */
-    private static Object value(JsonNode n, String path) {
+    private static Object value(JsonNode n, String path, int depth) {
         if (n.isNull()) throw Problem.invalid(path, "'" + path + "' must not be null");
         if (n.isString()) return n.asString();
         if (n.isBoolean()) return n.booleanValue();
         if (n.isNumber()) return n.toString();
+        if (depth >= MAX_VARIABLE_DEPTH) {
+            throw Problem.invalid(path, "'variables' nests objects and lists more than " + MAX_VARIABLE_DEPTH + " deep (at '" + path + "')");
+        }
         if (n.isArray()) {
             List<Object> l = new ArrayList<>();
-            for (int i = 0; i < n.size(); i++) l.add(value(n.get(i), path + "[" + i + "]"));
+            for (int i = 0; i < n.size(); i++) l.add(value(n.get(i), path + "[" + i + "]", depth + 1));
             return l;
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : n.properties()) m.put(e.getKey(), value(e.getValue(), path + "." + e.getKey()));
+        for (Map.Entry<String, JsonNode> e : n.properties()) m.put(e.getKey(), value(e.getValue(), path + "." + e.getKey(), depth + 1));
         return m;
     }
 }

@@ -58,7 +58,7 @@ final class SmtpOutcomes {
                 command = "MAIL FROM";
             } else if (t instanceof SMTPSendFailedException s) {
                 code = s.getReturnCode();
-                command = s.getCommand() != null && s.getCommand().startsWith("DATA") ? "DATA" : s.getCommand();
+                command = s.getCommand();
             }
             if (code == 530) {
                 // "Authentication required": the relay's settings, not the message; retried like an AUTH failure.
@@ -68,7 +68,7 @@ final class SmtpOutcomes {
             if (code >= 400 && code < 600) {
                 String reply = reply(t.getMessage());
                 boolean permanent = code >= 500;
-                return failure(SMTP_STATUS, code, (permanent ? "rejected" : "deferred") + " at " + safeCommand(command) + ": " + reply, reply, ms, permanent);
+                return failure(SMTP_STATUS, code, (permanent ? "rejected" : "deferred") + " " + where(command) + ": " + reply, reply, ms, permanent);
             }
         }
         for (Throwable t = e; t != null; t = next(t)) {
@@ -98,11 +98,18 @@ final class SmtpOutcomes {
         return failure("io", null, msg, null, ms, false);
     }
 
-    private static String safeCommand(String c) {
-        if (c == null) return "SMTP";
-        if (c.startsWith("MAIL")) return "MAIL FROM";
-        if (c.startsWith("RCPT")) return "RCPT TO";
-        return c.length() > 20 ? c.substring(0, 20) : c;
+    /**
+     * Where in the transaction the reply came: {@code at MAIL FROM}, {@code at RCPT TO}, {@code at DATA} (the
+     * command), or {@code after DATA} (the reply to the message's content, which Jakarta Mail reports as
+     * the command {@code .} that ends it).
+     */
+    private static String where(String c) {
+        if (c == null) return "at SMTP";
+        if (c.equals(".") || c.startsWith(".\r") || c.startsWith(".\n")) return "after DATA";
+        if (c.startsWith("MAIL")) return "at MAIL FROM";
+        if (c.startsWith("RCPT")) return "at RCPT TO";
+        if (c.startsWith("DATA")) return "at DATA";
+        return "at " + (c.length() > 20 ? c.substring(0, 20) : c);
     }
 
     private static Throwable next(Throwable t) {

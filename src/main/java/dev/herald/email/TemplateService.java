@@ -44,7 +44,7 @@ public final class TemplateService {
         for (BuiltInTemplates.BuiltIn b : BuiltInTemplates.all()) out.put(b.template().name(), b.template());
         for (EmailTemplate t : db.read(h -> h.createQuery("SELECT name, subject, text_body, html_body, created_at, updated_at FROM email_templates "
                 + "WHERE project_id = :p").bind("p", projectId).map((rs, ctx) -> row(rs)).list())) {
-            out.put(t.name(), t);
+            if (!isReserved(t.name())) out.put(t.name(), t);
         }
         return new ArrayList<>(out.values());
     }
@@ -52,6 +52,10 @@ public final class TemplateService {
     /** Creates or replaces the project's template {@code name}. Returns it and whether it was created. */
     public Saved put(String projectId, String name, JsonBody in) {
         checkName(name);
+        if (isReserved(name)) {
+            throw Problem.invalid("name", "'" + name + "' is the operator notice Herald writes itself when a webhook is disabled; it is not a template "
+                    + "and cannot be overridden. Choose another name");
+        }
         String subject = in.string("subject", true);
         String text = in.string("text", false);
         String html = in.string("html", false);
@@ -122,9 +126,18 @@ public final class TemplateService {
     }
 
     static Optional<EmailTemplate> find(Handle h, String projectId, String name) {
+        if (isReserved(name)) return Optional.empty();
         Optional<EmailTemplate> stored = h.createQuery("SELECT name, subject, text_body, html_body, created_at, updated_at FROM email_templates "
                 + "WHERE project_id = :p AND name = :n").bind("p", projectId).bind("n", name).map((rs, ctx) -> row(rs)).findOne();
         return stored.isPresent() ? stored : BuiltInTemplates.find(name).map(BuiltInTemplates.BuiltIn::template);
+    }
+
+    /**
+     * Names of emails Herald writes itself ({@link AdminNotices#TEMPLATE}): not templates, so they cannot be
+     * stored, and a row stored under one before this rule is ignored.
+     */
+    static boolean isReserved(String name) {
+        return AdminNotices.TEMPLATE.equals(name);
     }
 
     static void checkName(String name) {

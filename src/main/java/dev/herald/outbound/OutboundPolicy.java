@@ -45,7 +45,9 @@ public final class OutboundPolicy {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new PolicyDeniedException("unsupported_scheme", "only https URLs are allowed" + (scheme.isEmpty() ? "" : ", not " + scheme));
+            // Say what this server allows: plain http is allowed only with SECURITY_OUTBOUND_ALLOW_HTTP.
+            throw new PolicyDeniedException("unsupported_scheme", (settings.allowHttp() ? "only http and https URLs are allowed" : "only https URLs are allowed")
+                    + (scheme.isEmpty() ? " (the URL has no scheme)" : ", not " + scheme));
         }
         if (scheme.equals("http") && !settings.allowHttp()) {
             throw new PolicyDeniedException("https_required", "the URL must use https (set SECURITY_OUTBOUND_ALLOW_HTTP=true to allow http)");

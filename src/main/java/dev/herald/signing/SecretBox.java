@@ -18,12 +18,37 @@ public final class SecretBox {
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
 
+    private static final int FINGERPRINT_BYTES = 16;
+
     private final SecretKeySpec key;
+    private final SecretKeySpec fingerprintKey;
     private final SecureRandom random = new SecureRandom();
 
     public SecretBox(byte[] key32) {
         if (key32.length != 32) throw new IllegalArgumentException("master key must be 32 bytes, got " + key32.length);
         this.key = new SecretKeySpec(key32.clone(), "AES");
+        this.fingerprintKey = new SecretKeySpec(hmac(new SecretKeySpec(key32, "HmacSHA256"), "herald secret fingerprint v1"), "HmacSHA256");
+    }
+
+    /**
+     * A fingerprint of a secret that may be shown where the secret may not (a review page, an API answer):
+     * hex of the first 16 bytes of HMAC-SHA256 under a key derived from the master key, over the
+     * {@code context} and the secret. It changes when the secret changes, but reveals nothing of it and,
+     * being keyed, cannot be used to test guesses of a weak secret offline.
+     */
+    public String fingerprint(String secret, String context) {
+        byte[] mac = hmac(fingerprintKey, context + "\u0000" + secret);
+        return java.util.HexFormat.of().formatHex(mac, 0, FINGERPRINT_BYTES);
+    }
+
+    private static byte[] hmac(SecretKeySpec k, String data) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(k);
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     public String seal(String plaintext, String context) {

@@ -1,7 +1,9 @@
 package dev.herald.ui;
 
+import dev.herald.connections.Destination;
 import dev.herald.customeremail.CustomerEmail;
 import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.customeremail.InvisibleCharacters;
 import dev.herald.util.Json;
 import dev.herald.util.Problem;
 import io.javalin.config.RoutesConfig;
@@ -16,8 +18,11 @@ import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The review page: a signed-in reviewer sees drafts exactly as they will be sent and approves or
- * rejects them. Server-rendered HTML with no scripts; every form carries the session's CSRF token and a
+ * The review page: a signed-in reviewer sees drafts exactly as they will be sent, and where they will
+ * be sent and as whom (the connection's destination), and approves or rejects them; an approval binds
+ * the destination the page showed. Characters that are invisible or reorder text are shown as marked
+ * {@code <U+202E>} tokens and flag the draft ({@link InvisibleCharacters}), so what a reviewer reads is
+ * what the bytes say. Server-rendered HTML with no scripts; every form carries the session's CSRF token and a
  * cross-site Origin is refused.
  */
 public final class ReviewPages {
@@ -123,33 +128,66 @@ public final class ReviewPages {
     private String card(CustomerEmail e, ReviewSessions.Reviewer rv, boolean inList, String error) {
         JsonNode p = Json.parse(new String(e.payload(), StandardCharsets.UTF_8));
         StringBuilder b = new StringBuilder("<article class=\"card\" id=\"draft-").append(e.id()).append("\">");
-        b.append("<h2>").append(inList ? "<a href=\"/review/drafts/" + e.id() + "\">" : "").append(Html.esc(p.at("/email/subject").asString()))
+        b.append("<h2>").append(inList ? "<a href=\"/review/drafts/" + e.id() + "\">" : "").append(Html.text(p.at("/email/subject").asString()))
                 .append(inList ? "</a>" : "").append("</h2>");
         b.append("<p class=\"meta\"><span class=\"status ").append(e.status()).append("\">").append(e.status().replace('_', ' ')).append("</span> · drafted ")
-                .append(TIME.format(Instant.ofEpochMilli(e.createdAt()))).append(" by ").append(Html.esc(e.createdByName()));
-        if (e.issueUrl() != null) b.append(" · <a href=\"").append(Html.esc(e.issueUrl())).append("\" rel=\"noopener noreferrer\">related issue</a>");
+                .append(TIME.format(Instant.ofEpochMilli(e.createdAt()))).append(" by ").append(Html.text(e.createdByName()));
+        if (e.issueUrl() != null) b.append(" · <a href=\"").append(Html.text(e.issueUrl())).append("\" rel=\"noopener noreferrer\">related issue</a>");
         b.append("</p>");
-        if (error != null) b.append("<p class=\"notice bad\" role=\"alert\">").append(Html.esc(error)).append("</p>");
-        b.append("<dl><dt>To</dt><dd>").append(Html.esc(p.at("/customer/name").asString())).append(" <span class=\"hint\">(customer id ")
-                .append(Html.esc(p.at("/customer/id").asString())).append(")</span></dd>")
-                .append("<dt>Subject</dt><dd>").append(Html.esc(p.at("/email/subject").asString())).append("</dd>")
-                .append("<dt>Via</dt><dd>").append(Html.esc(e.connectionName())).append("</dd>");
-        if (e.sessionId() != null) b.append("<dt>Session</dt><dd>").append(Html.esc(e.sessionId())).append("</dd>");
+        if (error != null) b.append("<p class=\"notice bad\" role=\"alert\">").append(Html.text(error)).append("</p>");
+        List<InvisibleCharacters.Finding> hidden = InvisibleCharacters.in(e);
+        if (!hidden.isEmpty()) {
+            b.append("<p class=\"notice warn\" data-flag=\"invisible-characters\"><strong>Hidden characters.</strong> This email contains characters that "
+                    + "are invisible or change the direction of text (");
+            for (int i = 0; i < hidden.size(); i++) {
+                b.append(i == 0 ? "" : "; ").append(String.join(", ", hidden.get(i).characters())).append(" in ").append(hidden.get(i).field());
+            }
+            b.append("). Each is shown below as a marked &lt;U+&hellip;&gt; token: what the customer sees may read differently from what the words "
+                    + "say here. Check it before approving.</p>");
+        }
+        b.append("<dl><dt>To</dt><dd>").append(Html.text(p.at("/customer/name").asString())).append(" <span class=\"hint\">(customer id ")
+                .append(Html.text(p.at("/customer/id").asString())).append(")</span></dd>")
+                .append("<dt>Subject</dt><dd>").append(Html.text(p.at("/email/subject").asString())).append("</dd>")
+                .append("<dt>Via</dt><dd>").append(Html.text(e.connectionName())).append("</dd>");
+        Optional<Destination> dest = emails.destination(e);
+        destination(b, dest);
+        if (e.sessionId() != null) b.append("<dt>Session</dt><dd>").append(Html.text(e.sessionId())).append("</dd>");
         if (e.decidedAt() != null) {
             b.append("<dt>").append(e.rejectReason() != null ? "Rejected" : "Approved").append("</dt><dd>")
-                    .append(TIME.format(Instant.ofEpochMilli(e.decidedAt()))).append(" by ").append(Html.esc(e.decidedByName())).append("</dd>");
-            if (e.rejectReason() != null) b.append("<dt>Reason</dt><dd>").append(Html.esc(e.rejectReason())).append("</dd>");
+                    .append(TIME.format(Instant.ofEpochMilli(e.decidedAt()))).append(" by ").append(Html.text(e.decidedByName())).append("</dd>");
+            if (e.rejectReason() != null) b.append("<dt>Reason</dt><dd>").append(Html.text(e.rejectReason())).append("</dd>");
+        }
+        if (e.decidedAt() != null && e.rejectReason() == null) {
+            b.append("<dt>Approved for</dt><dd>destination SHA-256 <code>").append(Html.text(e.approvalDestinationSha256())).append("</code></dd>");
         }
         if (e.sentAt() != null) b.append("<dt>Sent</dt><dd>").append(TIME.format(Instant.ofEpochMilli(e.sentAt()))).append("</dd>");
+        if (!inList) {
+            for (CustomerEmail.Approval a : emails.approvals(e)) {
+                if (a.supersededAt() == null) continue;
+                b.append("<dt>Superseded approval</dt><dd class=\"superseded\">").append(TIME.format(Instant.ofEpochMilli(a.at()))).append(" by ")
+                        .append(Html.text(a.byName())).append(", for destination SHA-256 <code>").append(Html.text(a.destinationSha256()))
+                        .append("</code>; superseded ").append(TIME.format(Instant.ofEpochMilli(a.supersededAt()))).append(": ")
+                        .append(Html.text(a.supersededReason())).append("</dd>");
+            }
+        }
         b.append("</dl>");
-        b.append("<pre class=\"body\" aria-label=\"Email body\">").append(Html.esc(p.at("/email/body").asString())).append("</pre>");
+        boolean changed = e.status().equals(CustomerEmail.APPROVED) && e.deliveryId() == null
+                && !dest.map(Destination::sha256).orElse("").equals(e.approvalDestinationSha256());
+        if (changed) {
+            b.append("<p class=\"notice bad\" data-flag=\"destination-changed\">Where this email sends is not what was approved: ")
+                    .append(dest.isEmpty() ? "the connection was deleted." : "the connection changed after the approval.")
+                    .append(" Sending it will be refused and it will come back here for review.</p>");
+        }
+        b.append("<pre class=\"body\" aria-label=\"Email body\">").append(Html.text(p.at("/email/body").asString())).append("</pre>");
         b.append("<details><summary>Exact payload that will be sent</summary><pre class=\"body\">")
-                .append(Html.esc(new String(e.payload(), StandardCharsets.UTF_8))).append("</pre><p class=\"hint\">SHA-256 <code>")
+                .append(Html.text(new String(e.payload(), StandardCharsets.UTF_8))).append("</pre><p class=\"hint\">SHA-256 <code>")
                 .append(e.payloadSha256()).append("</code></p></details>");
         if (e.status().equals(CustomerEmail.PENDING)) {
             String csrf = Html.esc(rv.csrf());
             b.append("<div class=\"actions\"><form method=\"post\" action=\"/review/drafts/").append(e.id()).append("/approve\">")
                     .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
+                    .append("<input type=\"hidden\" name=\"destination_sha256\" value=\"").append(Html.esc(dest.map(Destination::sha256).orElse("")))
+                    .append("\">")
                     .append("<button class=\"approve\" type=\"submit\">Approve</button></form>")
                     .append("<form class=\"reject\" method=\"post\" action=\"/review/drafts/").append(e.id()).append("/reject\">")
                     .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(csrf).append("\">")
@@ -157,6 +195,59 @@ public final class ReviewPages {
                     .append("<button class=\"rejectbtn\" type=\"submit\">Reject</button></form></div>");
         }
         return b.append("</article>").toString();
+    }
+
+    /**
+     * Where the email goes and as whom, as the approval will bind it: the URL, the auth method with its
+     * non-secret identity (fingerprints for secrets that are the identity), the signature, the headers and
+     * the destination's SHA-256.
+     */
+    private static void destination(StringBuilder b, Optional<Destination> dest) {
+        if (dest.isEmpty()) {
+            b.append("<dt>Sends to</dt><dd class=\"bad\">nowhere: the connection was deleted, so this email cannot be sent</dd>");
+            return;
+        }
+        JsonNode d = dest.get().description();
+        b.append("<dt>Sends to</dt><dd class=\"destination\"><code>").append(Html.text(d.path("method").asString())).append(' ')
+                .append(Html.text(d.path("url").asString())).append("</code></dd>");
+        JsonNode auth = d.path("auth");
+        b.append("<dt>Authenticates</dt><dd>");
+        switch (auth.path("method").asString("")) {
+            case "bearer_token" -> b.append("bearer token (fingerprint <code>").append(Html.text(auth.path("token_fingerprint").asString())).append("</code>)");
+            case "basic_auth" -> b.append("basic auth as user <code>").append(Html.text(auth.path("username").asString())).append("</code>");
+            case "oauth_client_credentials" -> {
+                b.append("OAuth client <code>").append(Html.text(auth.path("client_id").asString())).append("</code> at <code>")
+                        .append(Html.text(auth.path("token_url").asString())).append("</code>");
+                if (!auth.path("scopes").isNull() && !auth.path("scopes").asString("").isEmpty()) {
+                    b.append(", scopes <code>").append(Html.text(auth.path("scopes").asString())).append("</code>");
+                }
+                for (var p : auth.path("extra_params").properties()) {
+                    b.append(", <code>").append(Html.text(p.getKey())).append('=').append(Html.text(p.getValue().asString())).append("</code>");
+                }
+            }
+            case "static_headers" -> {
+                b.append("auth headers");
+                for (var p : auth.path("header_fingerprints").properties()) {
+                    b.append(" <code>").append(Html.text(p.getKey())).append("</code> (fingerprint <code>").append(Html.text(p.getValue().asString()))
+                            .append("</code>)");
+                }
+            }
+            default -> b.append("no authentication");
+        }
+        b.append("</dd>");
+        JsonNode sig = d.path("signature");
+        b.append("<dt>Signs</dt><dd>").append(sig.isObject()
+                ? Html.text(sig.path("header").asString()) + " with the signing secret (fingerprint <code>" + Html.text(sig.path("secret_fingerprint").asString())
+                        + "</code>)"
+                : "not signed").append("</dd>");
+        if (!d.path("headers").isEmpty()) {
+            b.append("<dt>Headers</dt><dd>");
+            for (var p : d.path("headers").properties()) {
+                b.append("<code>").append(Html.text(p.getKey())).append(": ").append(Html.text(p.getValue().asString())).append("</code><br>");
+            }
+            b.append("</dd>");
+        }
+        b.append("<dt>Destination</dt><dd>SHA-256 <code class=\"destination-sha256\">").append(dest.get().sha256()).append("</code></dd>");
     }
 
     private void signInForm(Context ctx) {
@@ -169,7 +260,7 @@ public final class ReviewPages {
 
     private static String signInPage(String notice, String error) {
         return Html.page("Sign in", null, null, "<div class=\"signin card\"><h1>Sign in to review</h1>" + notice
-                + (error == null ? "" : "<p class=\"notice bad\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + (error == null ? "" : "<p class=\"notice bad\" role=\"alert\">" + Html.text(error) + "</p>")
                 + "<form method=\"post\" action=\"/review/sign-in\"><label for=\"api_key\">Your API key</label>"
                 + "<input type=\"password\" id=\"api_key\" name=\"api_key\" autocomplete=\"off\" required autofocus>"
                 + "<p class=\"hint\">Use your own key with the REVIEWER or CLIENT_ADMIN role: every decision is recorded under its name.</p>"
@@ -209,7 +300,9 @@ public final class ReviewPages {
         }
         String id = ctx.pathParam("id");
         try {
-            if (approve) emails.approve(rv.get().principal(), id);
+            // The page binds the approval to the destination it showed: a missing value matches none.
+            String shown = ctx.formParam("destination_sha256");
+            if (approve) emails.approve(rv.get().principal(), id, shown == null ? "" : shown);
             else emails.reject(rv.get().principal(), id, ctx.formParam("reason"));
         } catch (Problem e) {
             showDetail(ctx, rv.get(), status(e.kind()), e.getMessage());

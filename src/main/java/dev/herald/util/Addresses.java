@@ -99,6 +99,22 @@ public final class Addresses {
         return new Mailbox(full, n);
     }
 
+    /**
+     * Refuses a recipient a caller names that no mail system on the internet delivers to: an address
+     * literal ({@code a@[127.0.0.1]}, which would also let a caller aim the relay at an address of its
+     * choosing) or a domain without a dot ({@code a@b}, {@code a@localhost}). Returns {@code m}.
+     */
+    public static Mailbox recipient(Mailbox m) {
+        String d = m.domain();
+        if (d.startsWith("[")) {
+            throw new IllegalArgumentException("'" + m.address() + "': address literals ([...]) are not accepted; give a domain name such as example.com");
+        }
+        if (!d.contains(".")) {
+            throw new IllegalArgumentException("'" + m.address() + "': the domain '" + d + "' has no dot; give a full domain name such as example.com");
+        }
+        return m;
+    }
+
     /** Refuses text for a header: a line break or any other control character (TAB included) is an error. */
     public static void refuseControl(String value, String what) {
         for (int i = 0; i < value.length(); i++) {

@@ -151,6 +151,16 @@ class EmailApiTest {
     }
 
     @Test
+    void theOperatorNoticeCannotBeOverriddenAsTheDocsSay() {
+        Api api = herald.newProject("notice-override");
+        Api.Res r = error(api.put("/api/v1/email-templates/webhook_disabled", "{\"subject\":\"Disabled\",\"text\":\"x\"}"), 400, "name");
+        assertThat(r.json().at("/error/message").asString()).contains("webhook_disabled").contains("cannot be overridden");
+        assertThat(api.get("/api/v1/email-templates/webhook_disabled").status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/email-templates").json().get("data").findValuesAsString("name")).doesNotContain("webhook_disabled");
+        error(api.post("/api/v1/emails", "{\"to\":[\"n@example.com\"],\"template\":\"webhook_disabled\",\"variables\":{}}"), 400, "template");
+    }
+
+    @Test
     void customTemplatesAreCheckedWhenSavedAndRenderedWhenSent() throws Exception {
         Api api = herald.newProject("custom");
         error(api.put("/api/v1/email-templates/receipt", "{\"subject\":\"Receipt\",\"text\":\"{{#items}}unclosed\"}"), 400, "text");
@@ -255,6 +265,17 @@ class EmailApiTest {
         error(api.post("/api/v1/emails", many + "],\"subject\":\"s\",\"text\":\"x\"}"), 400, "to");
         assertThat(api.get("/api/v1/emails/not-a-uuid").status()).isEqualTo(404);
         assertThat(api.get("/api/v1/emails/01a20757-17c3-7590-bb3a-77fad5c9aff3").status()).isEqualTo(404);
+    }
+
+    @Test
+    void recipientsWithoutADottedDomainOrWithAnAddressLiteralAreRefused() {
+        Api api = herald.newProject("domains");
+        for (String to : List.of("\"a@b\"", "\"a@localhost\"", "\"a@[127.0.0.1]\"", "\"Ops <ops@[IPv6:::1]>\"", "{\"email\":\"a@b\"}",
+                "{\"email\":\"a@[10.0.0.1]\"}")) {
+            Api.Res r = error(api.post("/api/v1/emails", "{\"to\":[\"ok@example.com\"," + to + "],\"subject\":\"s\",\"text\":\"x\"}"), 400, "to[1]");
+            assertThat(r.json().at("/error/message").asString()).containsAnyOf("has no dot", "address literals");
+        }
+        assertThat(api.get("/api/v1/deliveries?channel=email").json().get("data")).isEmpty();
     }
 
     @Test

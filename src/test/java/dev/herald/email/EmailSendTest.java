@@ -172,6 +172,16 @@ class EmailSendTest {
     }
 
     @Test
+    void aRefusalOfTheContentSaysItCameAfterData() {
+        sink.rejectData("content@example.com", 554);
+        String id = Emails.send(api, "{\"to\":[\"content@example.com\"],\"subject\":\"refused content\",\"text\":\"x\"}");
+        JsonNode dead = Emails.awaitFinal(api, id, WAIT).get("deliveries").get(0);
+        assertThat(dead.get("status").asString()).isEqualTo("dead");
+        assertThat(dead.at("/attempts/0/error_message").asString()).startsWith("rejected after DATA: 554");
+        assertThat(dead.get("dead_reason").asString()).contains("rejected after DATA: 554").doesNotContain("at .");
+    }
+
+    @Test
     void aDeliveryOfAnEmailCanBeRetriedByIdLikeAnyOther() {
         String id = Emails.send(api, "{\"to\":[\"again@example.com\"],\"subject\":\"twice\",\"text\":\"x\"}");
         JsonNode e = Emails.awaitFinal(api, id, WAIT);

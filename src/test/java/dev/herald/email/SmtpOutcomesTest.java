@@ -39,6 +39,9 @@ class SmtpOutcomesTest {
         AttemptOutcome data = SmtpOutcomes.of(new SMTPSendFailedException("DATA", 554, "554 5.6.0 message refused", null, null, null, null), 1);
         assertThat(data.permanent()).isTrue();
         assertThat(data.errorMessage()).startsWith("rejected at DATA");
+        // The reply to the content itself: Jakarta Mail names the command "." that ends it.
+        AttemptOutcome content = SmtpOutcomes.of(new SMTPSendFailedException(".", 550, "550 5.7.1 message content rejected", null, null, null, null), 1);
+        assertThat(content.errorMessage()).isEqualTo("rejected after DATA: 550 5.7.1 message content rejected");
         AttemptOutcome from = SmtpOutcomes.of(new SMTPSenderFailedException(new InternetAddress("f@example.com"), "MAIL FROM:<f@example.com>", 553,
                 "553 sender rejected"), 1);
         assertThat(from.permanent()).isTrue();

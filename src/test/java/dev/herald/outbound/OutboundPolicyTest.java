@@ -135,6 +135,14 @@ class OutboundPolicyTest {
     }
 
     @Test
+    void anUnsupportedSchemeIsRefusedSayingWhatThisServerAllows() {
+        assertThatThrownBy(() -> STRICT.checkUrl("ftp://hooks.example.com/")).hasMessage("only https URLs are allowed, not ftp");
+        OutboundPolicy http = new OutboundPolicy(new OutboundSettings(true, false, List.of()));
+        assertThatThrownBy(() -> http.checkUrl("ftp://hooks.example.com/")).hasMessage("only http and https URLs are allowed, not ftp");
+        assertThatThrownBy(() -> http.checkUrl("//hooks.example.com/x")).hasMessageStartingWith("only http and https URLs are allowed");
+    }
+
+    @Test
     void httpIsRefusedByDefaultAndAllowedWithAllowHttp() {
         assertDenied(() -> STRICT.checkUrl("http://hooks.example.com/"), "https_required");
         OutboundPolicy http = new OutboundPolicy(new OutboundSettings(true, false, List.of()));

@@ -37,6 +37,20 @@ class SecretBoxTest {
         return "v1." + Base64.getEncoder().encodeToString(raw);
     }
 
+    // ---- fingerprints (shown on the review page instead of secrets)
+
+    @Test
+    void aFingerprintChangesWithTheSecretItsContextAndTheKeyAndIsNotAPlainHash() {
+        String f = box.fingerprint("your-signing-secret", "connection:a");
+        assertThat(f).hasSize(32).matches("[0-9a-f]+").isEqualTo(new SecretBox(KEY).fingerprint("your-signing-secret", "connection:a"));
+        assertThat(box.fingerprint("your-signing-secret2", "connection:a")).isNotEqualTo(f);
+        assertThat(box.fingerprint("your-signing-secret", "connection:b")).isNotEqualTo(f);
+        byte[] other = KEY.clone();
+        other[0] ^= 1;
+        assertThat(new SecretBox(other).fingerprint("your-signing-secret", "connection:a")).as("keyed by the master key").isNotEqualTo(f);
+        assertThat(dev.herald.util.Hashes.sha256Hex("your-signing-secret")).doesNotStartWith(f);
+    }
+
     // ---- round trip
 
     @ParameterizedTest

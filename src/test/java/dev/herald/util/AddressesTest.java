@@ -33,6 +33,16 @@ class AddressesTest {
     }
 
     @Test
+    void aRecipientNeedsADottedDomainNameNotAnAddressLiteral() {
+        assertThat(Addresses.recipient(Addresses.parse("a@example.com")).address()).isEqualTo("a@example.com");
+        assertThat(Addresses.recipient(Addresses.of("j@bücher.example", null)).address()).isEqualTo("j@xn--bcher-kva.example");
+        assertThatThrownBy(() -> Addresses.recipient(Addresses.parse("a@b"))).hasMessageContaining("has no dot");
+        assertThatThrownBy(() -> Addresses.recipient(Addresses.parse("a@localhost"))).hasMessageContaining("has no dot");
+        assertThatThrownBy(() -> Addresses.recipient(Addresses.of("a@[127.0.0.1]", null))).hasMessageContaining("address literals");
+        assertThatThrownBy(() -> Addresses.recipient(Addresses.of("a@[IPv6:::1]", null))).hasMessageContaining("address literals");
+    }
+
+    @Test
     void namesWithLineBreaksOrControlsAreRefused() {
         assertThatThrownBy(() -> Addresses.of("a@example.com", "Eve\r\nBcc: x@example.com")).hasMessageContaining("line break");
         assertThatThrownBy(() -> Addresses.of("a@example.com", "tab\there")).hasMessageContaining("control");
