@@ -1,5 +1,5 @@
 -- An approval binds the destination the reviewer saw, not only the payload (PostgreSQL twin of
--- sqlite/V7__approval_binding.sql, which explains the columns).
+-- sqlite/V8__approval_binding.sql, which explains the columns).
 ALTER TABLE customer_emails ADD COLUMN approval_destination_sha256 TEXT;
 
 CREATE TABLE customer_email_approvals (
