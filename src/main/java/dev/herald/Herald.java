@@ -70,6 +70,7 @@ public final class Herald implements AutoCloseable {
     private final ConnectionService connections;
     private final EmailChannel email;
     private ApiServer api;
+    private Dispatcher dispatcher;
     /** HERALD_PUBLIC_URL or, when that is unset, the URL of the port the API bound (set once it has). */
     private volatile String publicUrl;
 
@@ -117,6 +118,7 @@ public final class Herald implements AutoCloseable {
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
                                 cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
                 Dispatcher d = dispatcher[0];
+                this.dispatcher = d;
                 add("dispatcher", () -> {
                     email.applyTransportSetting();
                     d.start(timers);
@@ -186,6 +188,11 @@ public final class Herald implements AutoCloseable {
     /** Where people reach this Herald: HERALD_PUBLIC_URL, or http://HOST:PORT of the port the API bound. */
     public String publicUrl() {
         return publicUrl;
+    }
+
+    /** Attempts this process's dispatcher has under way (0 without a dispatcher). */
+    public int inFlight() {
+        return dispatcher == null ? 0 : dispatcher.inFlight();
     }
 
     /** The default public URL: the bound port on the configured interface, or on localhost when that is every interface. */
