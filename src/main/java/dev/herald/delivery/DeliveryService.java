@@ -16,11 +16,11 @@ import org.jdbi.v3.core.statement.Query;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Reading deliveries and their attempts, retrying one, and replaying dead letters. */
+/** Reading deliveries and their attempts, retrying one, cancelling one or a message's, and replaying dead letters. */
 public final class DeliveryService {
     public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
     private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
-            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type";
+            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, d.cancel_requested_at, m.type";
     /** Deliveries with their message; what a channel adds (an email's recipient) comes from {@link Channel#describe}. */
     private static final String FROM = " FROM deliveries d JOIN messages m ON m.id = d.message_id";
 
@@ -114,6 +114,51 @@ public final class DeliveryService {
         return get(projectId, id);
     }
 
+    /**
+     * Cancels a delivery that has not finished: a pending or paused one at once (the answer shows it
+     * {@code cancelled}); one in flight when its current attempt ends (the answer shows it
+     * {@code in_flight} with {@code cancel_requested_at}): it is then cancelled instead of retried, unless
+     * that attempt succeeded or failed for good. A finished delivery is a conflict. Returns
+     * {@code cancelled} or {@code cancelling} with the delivery as it is now.
+     */
+    public Cancelled cancel(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw Problem.notFound("delivery");
+        String outcome = ingress.write(q -> DeliveryRepository.cancel(q.handle(), projectId, id, q.now()));
+        ObjectNode now = get(projectId, id);
+        if (outcome == null) {
+            throw Problem.conflict("delivery is " + now.get("status").asString() + "; only pending, paused or in-flight deliveries can be cancelled");
+        }
+        return new Cancelled(outcome.equals("cancelled"), now);
+    }
+
+    /** What {@link #cancel} did: cancelled at once, or (in flight) when its attempt ends; and the delivery now. */
+    public record Cancelled(boolean now, ObjectNode delivery) {}
+
+    /**
+     * Cancels every unfinished delivery of a message of {@code kind} (an email's recipients): waiting
+     * ones at once, those in flight when their attempts end. Returns {cancelled now, cancelling}; a
+     * message that is not of this kind in this project is not found.
+     */
+    public int[] cancelMessage(String projectId, String kind, String messageId, String what) {
+        if (!Ids.isUuid(messageId)) throw Problem.notFound(what);
+        return ingress.write(q -> {
+            Handle h = q.handle();
+            boolean exists = h.createQuery("SELECT COUNT(*) FROM messages WHERE id = :m AND project_id = :p AND kind = :k")
+                    .bind("m", messageId).bind("p", projectId).bind("k", kind).mapTo(Integer.class).one() > 0;
+            if (!exists) throw Problem.notFound(what);
+            List<String> open = h.createQuery("SELECT id FROM deliveries WHERE message_id = :m AND project_id = :p "
+                            + "AND status IN ('pending', 'paused', 'in_flight') ORDER BY id")
+                    .bind("m", messageId).bind("p", projectId).mapTo(String.class).list();
+            int[] counts = new int[2];
+            for (String id : open) {
+                String outcome = DeliveryRepository.cancel(h, projectId, id, q.now());
+                if ("cancelled".equals(outcome)) counts[0]++;
+                if ("cancelling".equals(outcome)) counts[1]++;
+            }
+            return counts;
+        });
+    }
+
     /** Replays dead letters: one by id, all of a webhook's, or all of a message's (an email's recipients), optionally only since a time. */
     public int replay(String projectId, String deliveryId, String targetId, String messageId, Long since) {
         return ingress.write(q -> {
@@ -169,6 +214,8 @@ public final class DeliveryService {
         n.put("updated_at", iso(rs.getLong("updated_at")));
         long done = rs.getLong("completed_at");
         n.put("completed_at", rs.wasNull() ? null : iso(done));
+        long cancel = rs.getLong("cancel_requested_at");
+        n.put("cancel_requested_at", rs.wasNull() ? null : iso(cancel));
         return new Row(rs.getString("id"), rs.getString("message_id"), rs.getString("type"), rs.getString("channel"), rs.getString("target_id"), n);
     }
 
