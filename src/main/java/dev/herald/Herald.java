@@ -135,7 +135,7 @@ public final class Herald implements AutoCloseable {
                 }
             } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
-                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
+                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds(), events),
                         events, new DeliveryService(db, channels, clock, ingress), connections, customerEmails,
                         metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock));
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, publicUrl.startsWith("https:")));

@@ -16,7 +16,10 @@ import org.jdbi.v3.core.statement.Query;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Reading deliveries and their attempts, retrying one, cancelling one or a message's, and replaying dead letters. */
+/**
+ * Reading deliveries and their attempts, retrying one, cancelling one or a message's, replaying dead
+ * letters; and reading the messages themselves (a feature's events) by kind.
+ */
 public final class DeliveryService {
     public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
     private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
@@ -157,6 +160,56 @@ public final class DeliveryService {
             }
             return counts;
         });
+    }
+
+    /** A stored message as listed: what, when; its body is read one at a time ({@link #message}). */
+    public record MessageInfo(String id, String type, long createdAt) {}
+
+    /**
+     * Which messages to list: {@code type} exact, or a prefix when {@code typePrefix}; created at or after
+     * {@code since} and before {@code until} (null: any); after {@code cursor} (the last id of the previous page).
+     */
+    public record MessageFilter(String type, boolean typePrefix, Long since, Long until, String cursor, int limit) {}
+
+    /** A page of a project's messages of {@code kind}, newest first, and the cursor of the next page (null on the last). */
+    public record MessagePage(List<MessageInfo> messages, String nextCursor) {}
+
+    public MessagePage messages(String projectId, String kind, MessageFilter f) {
+        List<MessageInfo> rows = db.read(h -> {
+            Long cursorAt = null;
+            if (f.cursor() != null) {
+                cursorAt = h.createQuery("SELECT created_at FROM messages WHERE id = :c AND project_id = :p AND kind = :k")
+                        .bind("c", f.cursor()).bind("p", projectId).bind("k", kind).mapTo(Long.class).findOne()
+                        .orElseThrow(() -> Problem.invalid("cursor", "'cursor' must be the next_cursor of a previous page"));
+            }
+            // Newest first along (project_id, created_at), the index every message write already keeps; ids break ties.
+            StringBuilder sql = new StringBuilder("SELECT id, type, created_at FROM messages WHERE project_id = :p AND kind = :k");
+            if (f.type() != null) sql.append(f.typePrefix() ? " AND substr(type, 1, :tl) = :t" : " AND type = :t");
+            if (f.since() != null) sql.append(" AND created_at >= :since");
+            if (f.until() != null) sql.append(" AND created_at < :until");
+            if (cursorAt != null) sql.append(" AND created_at <= :cat AND (created_at < :cat OR id < :c)");
+            sql.append(" ORDER BY created_at DESC, id DESC LIMIT :lim");
+            Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("k", kind).bind("lim", f.limit() + 1);
+            if (f.type() != null) q.bind("t", f.type());
+            if (f.type() != null && f.typePrefix()) q.bind("tl", f.type().length());
+            if (f.since() != null) q.bind("since", f.since());
+            if (f.until() != null) q.bind("until", f.until());
+            if (cursorAt != null) q.bind("cat", cursorAt).bind("c", f.cursor());
+            return q.map((rs, ctx) -> new MessageInfo(rs.getString("id"), rs.getString("type"), rs.getLong("created_at"))).list();
+        });
+        boolean more = rows.size() > f.limit();
+        List<MessageInfo> page = more ? rows.subList(0, f.limit()) : rows;
+        return new MessagePage(List.copyOf(page), more ? page.get(f.limit() - 1).id() : null);
+    }
+
+    /** One message of {@code kind} in the project, with its exact bytes; not found otherwise. */
+    public Message message(String projectId, String kind, String id, String what) {
+        if (!Ids.isUuid(id)) throw Problem.notFound(what);
+        return db.read(h -> h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id = :id AND project_id = :p AND kind = :k")
+                .bind("id", id).bind("p", projectId).bind("k", kind)
+                .map((rs, ctx) -> new Message(rs.getString("id"), rs.getString("project_id"), rs.getString("kind"), rs.getString("type"),
+                        rs.getBytes("body"), rs.getLong("created_at")))
+                .findOne()).orElseThrow(() -> Problem.notFound(what));
     }
 
     /** Replays dead letters: one by id, all of a webhook's, or all of a message's (an email's recipients), optionally only since a time. */
