@@ -50,7 +50,6 @@ public final class WebhookRepository {
                 .bind("id", id).bind("p", projectId).map(WebhookRepository::map).findOne();
     }
 
-    /** Any webhook by id, including deleted ones (the dispatcher needs it for in-flight work). */
     /** Whether each webhook takes attempts: enabled (active), disabled (paused) or deleted (gone); ids not found are left out. */
     static Map<String, Channel.TargetState> states(Handle h, Collection<String> ids) {
         Map<String, Channel.TargetState> out = new HashMap<>();
@@ -66,6 +65,7 @@ public final class WebhookRepository {
         return out;
     }
 
+    /** Any webhook by id, including deleted ones (the dispatcher needs it for in-flight work). */
     public static Optional<Webhook> findAny(Handle h, String id) {
         return h.createQuery("SELECT " + COLUMNS + " FROM webhooks WHERE id = :id").bind("id", id).map(WebhookRepository::map).findOne();
     }
