@@ -74,6 +74,9 @@ public final class Herald implements AutoCloseable {
     private final ConnectionService connections;
     private final EmailChannel email;
     private ApiServer api;
+    private Dispatcher dispatcher;
+    /** HERALD_PUBLIC_URL or, when that is unset, the URL of the port the API bound (set once it has). */
+    private volatile String publicUrl;
 
     private Herald(HeraldConfig cfg, Mode mode, HostResolver resolver, Clock clock) {
         logRelaxedPolicy(cfg);
@@ -109,8 +112,9 @@ public final class Herald implements AutoCloseable {
             this.email = new EmailChannel(db, mail, mail.tls() == EmailSettings.Tls.NONE ? null : TrustAnchors.clientContext(cfg.outbound().caFile()), clock);
             add("email channel", null, email);
             ApiKeys keys = new ApiKeys(db, clock);
-            CustomerEmailService customerEmails = new CustomerEmailService(db, ingress, connections, keys, clock, cfg.publicUrl());
-            InboundSources inboundSources = new InboundSources(db, secrets, clock, cfg::publicUrl, cfg.inbound().tolerance());
+            this.publicUrl = cfg.publicUrl() != null ? cfg.publicUrl() : localUrl(cfg.httpHost(), cfg.httpPort());
+            CustomerEmailService customerEmails = new CustomerEmailService(db, ingress, connections, keys, clock, () -> publicUrl);
+            InboundSources inboundSources = new InboundSources(db, secrets, clock, () -> publicUrl, cfg.inbound().tolerance());
             InboundService inbound = new InboundService(inboundSources, db, ingress, events::publishInternal, emails::byMessageId, clock, metrics,
                     cfg.inbound().requestRetention());
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
@@ -121,6 +125,7 @@ public final class Herald implements AutoCloseable {
                         new Dispatcher.Settings(cfg.deliveryConcurrency(), cfg.perWebhookConcurrency(), cfg.deliveryLease(),
                                 cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
                 Dispatcher d = dispatcher[0];
+                this.dispatcher = d;
                 add("dispatcher", () -> {
                     email.applyTransportSetting();
                     d.start(timers);
@@ -142,12 +147,15 @@ public final class Herald implements AutoCloseable {
                 }
             } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
-                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds()),
+                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds(), events),
                         events, new DeliveryService(db, channels, clock, ingress), connections, customerEmails,
                         metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes());
-                ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, cfg.publicUrl().startsWith("https:")));
+                ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, publicUrl.startsWith("https:")));
                 ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register));
-                add("API", () -> api = server.start(), server);
+                add("API", () -> {
+                    api = server.start();
+                    if (cfg.publicUrl() == null) publicUrl = localUrl(cfg.httpHost(), api.port());
+                }, server);
                 if (mode == Mode.API_ONLY) {
                     QueueGauges gauges = new QueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4);
                     add("queue gauges", () -> gauges.start(timers), gauges);
@@ -187,6 +195,23 @@ public final class Herald implements AutoCloseable {
 
     public int port() {
         return api == null ? -1 : api.port();
+    }
+
+    /** Where people reach this Herald: HERALD_PUBLIC_URL, or http://HOST:PORT of the port the API bound. */
+    public String publicUrl() {
+        return publicUrl;
+    }
+
+    /** Attempts this process's dispatcher has under way (0 without a dispatcher). */
+    public int inFlight() {
+        return dispatcher == null ? 0 : dispatcher.inFlight();
+    }
+
+    /** The default public URL: the bound port on the configured interface, or on localhost when that is every interface. */
+    static String localUrl(String host, int port) {
+        String h = host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "localhost" : host;
+        if (h.contains(":") && !h.startsWith("[")) h = "[" + h + "]";
+        return "http://" + h + ":" + port;
     }
 
     /** Named connections (their details in clear are for Herald's own use). */

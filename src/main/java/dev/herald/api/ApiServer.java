@@ -96,7 +96,7 @@ public final class ApiServer implements AutoCloseable {
             opsRoutes(r, s.db(), s.metrics());
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);
-            new EventRoutes(s.events(), s.maxEventBytes()).register(r);
+            new EventRoutes(s.events(), s.deliveries(), s.maxEventBytes()).register(r);
             new DeliveryRoutes(s.deliveries()).register(r);
             new ConnectionRoutes(s.connections()).register(r);
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);

@@ -11,7 +11,10 @@ import io.javalin.http.Context;
 import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code /api/v1/deliveries} and {@code /api/v1/dead-letters}. */
+/**
+ * {@code /api/v1/deliveries} and {@code /api/v1/dead-letters}; and {@code POST /api/v1/emails/{id}/cancel},
+ * which cancels the deliveries of an email (its recipients), as the delivery routes cancel one.
+ */
 final class DeliveryRoutes {
     private final DeliveryService service;
 
@@ -36,6 +39,21 @@ final class DeliveryRoutes {
         r.post("/api/v1/deliveries/{id}/retry", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
             Http.json(ctx, 202, service.retry(p.projectId(), ctx.pathParam("id")));
+        });
+        r.post("/api/v1/deliveries/{id}/cancel", ctx -> {
+            Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
+            DeliveryService.Cancelled c = service.cancel(p.projectId(), ctx.pathParam("id"));
+            Http.json(ctx, c.now() ? 200 : 202, c.delivery());
+        });
+        r.post("/api/v1/emails/{id}/cancel", ctx -> {
+            Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
+            String id = ctx.pathParam("id");
+            int[] n = service.cancelMessage(p.projectId(), dev.herald.email.EmailService.KIND, id, "email");
+            ObjectNode out = Json.object();
+            out.put("id", id);
+            out.put("cancelled", n[0]);
+            out.put("cancelling", n[1]);
+            Http.json(ctx, 200, out);
         });
         r.get("/api/v1/dead-letters", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);

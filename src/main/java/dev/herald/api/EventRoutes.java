@@ -1,8 +1,12 @@
 package dev.herald.api;
 
+import dev.herald.delivery.DeliveryService;
+import dev.herald.delivery.Message;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import dev.herald.util.Hashes;
+import dev.herald.util.Ids;
+import dev.herald.util.Json;
 import dev.herald.util.JsonBody;
 import dev.herald.webhooks.EventPatterns;
 import dev.herald.webhooks.EventService;
@@ -10,15 +14,25 @@ import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
-/** {@code POST /api/v1/events}: answers 202 only after the event and its deliveries are committed. */
+/**
+ * {@code POST /api/v1/events}: answers 202 only after the event and its deliveries are committed.
+ * {@code GET /api/v1/events} lists them (by type and time, newest first, cursor-paged) and
+ * {@code GET /api/v1/events/{id}} shows one with its data as sent and its deliveries.
+ */
 final class EventRoutes {
     private static final Set<String> FIELDS = Set.of("type", "data");
+    /** Deliveries shown with one event; the rest through GET /api/v1/deliveries?event_id=. */
+    private static final int DELIVERIES_SHOWN = 100;
     private final EventService events;
+    private final DeliveryService deliveries;
     private final int maxBytes;
 
-    EventRoutes(EventService events, int maxBytes) {
+    EventRoutes(EventService events, DeliveryService deliveries, int maxBytes) {
         this.events = events;
+        this.deliveries = deliveries;
         this.maxBytes = maxBytes;
     }
 
@@ -41,6 +55,39 @@ final class EventRoutes {
             EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
+        });
+        r.get("/api/v1/events", ctx -> {
+            Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
+            String type = ctx.queryParam("type");
+            boolean prefix = false;
+            if (type != null) {
+                prefix = type.endsWith(".*");
+                String exact = prefix ? type.substring(0, type.length() - 2) : type;
+                if (!EventPatterns.isValidType(exact)) {
+                    throw ApiException.invalid("type", "'type' must be an event type like ticket.created, or a prefix like ticket.*");
+                }
+                type = prefix ? exact + "." : exact;
+            }
+            Long since = Http.time(ctx, "since");
+            Long until = Http.time(ctx, "until");
+            if (since != null && until != null && until <= since) throw ApiException.invalid("until", "'until' must be later than 'since'");
+            String cursor = ctx.queryParam("cursor");
+            if (cursor != null && !Ids.isUuid(cursor)) throw ApiException.invalid("cursor", "'cursor' must be the next_cursor of a previous page");
+            DeliveryService.MessagePage page = deliveries.messages(p.projectId(), EventService.KIND,
+                    new DeliveryService.MessageFilter(type, prefix, since, until, cursor, Http.limit(ctx)));
+            ObjectNode out = Json.object();
+            ArrayNode data = out.putArray("data");
+            page.messages().forEach(m -> data.add(EventService.view(m.id(), m.type(), m.createdAt())));
+            out.put("next_cursor", page.nextCursor());
+            Http.json(ctx, 200, out);
+        });
+        r.get("/api/v1/events/{id}", ctx -> {
+            Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
+            Message m = deliveries.message(p.projectId(), EventService.KIND, ctx.pathParam("id"), "event");
+            ObjectNode out = EventService.detail(m);
+            out.set("deliveries", deliveries.list(p.projectId(),
+                    new DeliveryService.Filter(null, m.id(), null, null, null, DELIVERIES_SHOWN, null)));
+            Http.json(ctx, 200, out);
         });
     }
 

@@ -13,7 +13,10 @@ import java.time.Instant;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code /api/v1/webhooks}: subscriptions (CLIENT_ADMIN; VIEWER may read). Secrets appear only in create and rotate answers. */
+/**
+ * {@code /api/v1/webhooks}: subscriptions (CLIENT_ADMIN; VIEWER may read). Secrets appear only in create
+ * and rotate answers. {@code POST /{id}/test} sends a {@code webhook.test} event to that webhook alone.
+ */
 final class WebhookRoutes {
     private final WebhookService service;
 
@@ -48,6 +51,11 @@ final class WebhookRoutes {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
             service.delete(p.projectId(), ctx.pathParam("id"));
             ctx.status(204);
+        });
+        r.post("/api/v1/webhooks/{id}/test", ctx -> {
+            Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
+            JsonBody.parseOptional(ctx.body(), java.util.Set.of());
+            Http.json(ctx, 202, service.sendTest(p.projectId(), ctx.pathParam("id")).json());
         });
         r.post("/api/v1/webhooks/{id}/rotate-secret", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);

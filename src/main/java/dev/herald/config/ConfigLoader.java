@@ -255,7 +255,9 @@ public final class ConfigLoader {
                 intIn(Settings.SMTP_CONNECTIONS, 1, 64), schedule, admins);
     }
 
+    /** Null when unset: Herald then uses http://HOST:PORT of the port the API actually bound. */
     private static String publicUrl(String v) {
+        if (v.isEmpty()) return null;
         java.net.URI u;
         try {
             u = new java.net.URI(v);

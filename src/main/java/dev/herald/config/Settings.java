@@ -65,8 +65,8 @@ public final class Settings {
             "Comma-separated host names, host:port pairs, IP addresses or CIDR ranges that may be reached even when non-public. Logged at startup when set.", false);
     public static final Setting OUTBOUND_CA_FILE = new Setting("SECURITY_OUTBOUND_CA_FILE", null, "",
             "PEM file of extra CA certificates trusted for outbound HTTPS (internal targets with a private CA). Added to the system trust store, never replacing it. Logged at startup when set.", false);
-    public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "http://localhost:8080",
-            "The URL people use to reach this Herald (scheme, host, port, optional path prefix). Links to the review page in Slack notices start with it; an https URL also marks the review session cookie Secure.", false);
+    public static final Setting PUBLIC_URL = new Setting("HERALD_PUBLIC_URL", null, "",
+            "The URL people use to reach this Herald (scheme, host, port, optional path prefix). Links to the review page (review_url, Slack notices) start with it; an https URL also marks the review session cookie Secure. Unset: http://HOST:PORT of the port the API actually bound (HOST is HERALD_HTTP_HOST, or localhost when that is 0.0.0.0 or ::), so --port and port 0 are followed.", false);
     public static final Setting ADMIN_EMAILS = new Setting("HERALD_ADMIN_EMAILS", null, "",
             "Comma-separated addresses that receive operator notices by email (a webhook disabled automatically) when NOTIFICATION_TRANSPORT is smtp.", false);
     public static final Setting NOTIFICATION_TRANSPORT = new Setting("NOTIFICATION_TRANSPORT", null, "disabled",

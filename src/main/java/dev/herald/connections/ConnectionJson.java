@@ -93,10 +93,33 @@ public final class ConnectionJson {
             if (!ROUTE.matcher(r).matches()) {
                 throw Problem.invalid(h.path("allowed_routes"), "'" + r + "' is not a route like \"POST /\", \"GET /v1/status\" or \"POST /v1/messages/*\"");
             }
+            if (!normalized(r.substring(r.indexOf(' ') + 1))) {
+                throw Problem.invalid(h.path("allowed_routes"), "'" + r + "' is not a normalized path (no empty, '.' or '..' segments, "
+                        + "no encoded '.', '/' or '\\'): no request could ever match it");
+            }
         }
         Auth auth = AuthJson.read(h, prev == null ? null : prev.auth(), false, policy, authHeaderRule(h.stringMap("headers")));
         return new ConnectionDetails.Http(baseUrl, List.copyOf(new java.util.LinkedHashSet<>(routes)), headers(h), maxSize(h), timeout(h), auth);
     }
+
+    /**
+     * A route path that a request path can match: {@link ConnectionService#allowed} refuses request paths
+     * with these, so a route holding one would be accepted but never match.
+     */
+    static boolean normalized(String path) {
+        boolean prefix = path.endsWith("*");
+        String p = prefix ? path.substring(0, path.length() - 1) : path;
+        if (p.contains("..") || p.contains("//") || PERCENT.matcher(p).find()) return false;
+        String[] segments = p.substring(1).split("/", -1);
+        // The part before a trailing '*' is a prefix of a segment (/v1/.* matches /v1/.well-known), not a whole one.
+        for (int i = 0; i < segments.length - (prefix ? 1 : 0); i++) {
+            if (segments[i].equals(".")) return false;
+        }
+        return true;
+    }
+
+    /** An escape that encodes '.', '/' or '\\', or a '%' that starts no escape at all. */
+    private static final Pattern PERCENT = Pattern.compile("(?i)%(2e|2f|5c|(?![0-9a-f]{2}))");
 
     private static ConnectionDetails.Slack slack(JsonBody s, ConnectionDetails.Slack prev, OutboundPolicy policy) {
         boolean urlGiven = s.raw("webhook_url") != null && !s.raw("webhook_url").isNull();

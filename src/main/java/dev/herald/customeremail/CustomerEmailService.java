@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -38,21 +39,23 @@ public final class CustomerEmailService {
     private final ConnectionService connections;
     private final ApiKeys keys;
     private final Clock clock;
-    private final String publicUrl;
+    private final Supplier<String> publicUrl;
     private final Ingress ingress;
 
-    public CustomerEmailService(Database db, Ingress ingress, ConnectionService connections, ApiKeys keys, Clock clock, String publicUrl) {
+    /** @param publicUrl HERALD_PUBLIC_URL, or (unset) the URL of the port the API bound, once it has: asked at each use */
+    public CustomerEmailService(Database db, Ingress ingress, ConnectionService connections, ApiKeys keys, Clock clock, Supplier<String> publicUrl) {
         this.db = db;
         this.ingress = ingress;
         this.connections = connections;
         this.keys = keys;
         this.clock = clock;
-        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+        this.publicUrl = publicUrl;
     }
 
     /** Where a reviewer opens a draft. */
     public String reviewUrl(String id) {
-        return publicUrl + "/review/drafts/" + id;
+        String base = publicUrl.get();
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/review/drafts/" + id;
     }
 
     public CustomerEmail draft(Principal by, JsonBody in) {

@@ -19,7 +19,10 @@ import org.jdbi.v3.core.Handle;
 /**
  * SQL for messages, deliveries and attempts. Status values: {@code pending} (waiting, due at
  * {@code next_attempt_at}), {@code in_flight} (leased), {@code paused} (target disabled), then
- * {@code succeeded}, {@code dead} or {@code cancelled}.
+ * {@code succeeded}, {@code dead} or {@code cancelled}. A delivery cancelled while in flight keeps its
+ * lease and gets {@code cancel_requested_at}: when its attempt is recorded (or its lease is taken back)
+ * it becomes {@code cancelled} instead of waiting for another attempt; an attempt that succeeded or
+ * failed for good is recorded as usual.
  */
 final class DeliveryRepository {
     private DeliveryRepository() {}
@@ -163,9 +166,13 @@ final class DeliveryRepository {
         try {
             PreparedStatement attempts = Sql.cached(h, "INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, "
                     + "error_kind, error_message, response_body, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET status = ?, attempts = attempts + 1, schedule_pos = ?, "
-                    + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, "
-                    + "updated_at = ?, completed_at = ? WHERE id = ? AND lease_owner = ? AND lease_until = ? AND status = 'in_flight'");
+            // A retry (pending, paused) of a delivery whose cancel was asked for while in flight cancels it instead.
+            PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET "
+                    + "status = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE 'cancelled' END, "
+                    + "attempts = attempts + 1, schedule_pos = ?, next_attempt_at = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE NULL END, "
+                    + "lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, updated_at = ?, "
+                    + "completed_at = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE ? END "
+                    + "WHERE id = ? AND lease_owner = ? AND lease_until = ? AND status = 'in_flight'");
             for (Completion x : completions) {
                 Claim c = x.claim();
                 AttemptOutcome o = x.outcome();
@@ -181,16 +188,19 @@ final class DeliveryRepository {
                 attempts.setInt(9, o.responseTruncated() ? 1 : 0);
                 attempts.addBatch();
                 moves.setString(1, t.status());
-                moves.setInt(2, t.schedulePos());
-                setLong(moves, 3, t.nextAttemptAt());
-                setInteger(moves, 4, o.statusCode());
-                moves.setString(5, o.summary());
-                moves.setString(6, t.deadReason());
-                moves.setLong(7, x.finishedAt());
-                setLong(moves, 8, t.completedAt());
-                moves.setString(9, c.id());
-                moves.setString(10, owner);
-                moves.setLong(11, c.leaseUntil());
+                moves.setString(2, t.status());
+                moves.setInt(3, t.schedulePos());
+                setLong(moves, 4, t.nextAttemptAt());
+                setInteger(moves, 5, o.statusCode());
+                moves.setString(6, o.summary());
+                moves.setString(7, t.deadReason());
+                moves.setLong(8, x.finishedAt());
+                moves.setString(9, t.status());
+                setLong(moves, 10, t.completedAt());
+                moves.setLong(11, x.finishedAt());
+                moves.setString(12, c.id());
+                moves.setString(13, owner);
+                moves.setLong(14, c.leaseUntil());
                 moves.addBatch();
             }
             attempts.executeBatch();
@@ -210,9 +220,11 @@ final class DeliveryRepository {
         if (v == null) ps.setNull(i, Types.BIGINT); else ps.setLong(i, v);
     }
 
-    /** Returns leases that expired, or whose owner stopped heart-beating, to the queue. */
+    /** Returns leases that expired, or whose owner stopped heart-beating, to the queue (or cancels them, when that was asked for). */
     public static int reclaimExpired(Handle h, long now, long deadWorkerBefore) {
-        int n = h.createUpdate("UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = :now "
+        int n = h.createUpdate("UPDATE deliveries SET status = CASE WHEN cancel_requested_at IS NULL THEN 'pending' ELSE 'cancelled' END, "
+                        + "completed_at = CASE WHEN cancel_requested_at IS NULL THEN completed_at ELSE :now END, "
+                        + "lease_owner = NULL, lease_until = NULL, updated_at = :now "
                         + "WHERE status = 'in_flight' AND (lease_until < :now OR lease_owner IN "
                         + "(SELECT id FROM workers WHERE heartbeat_at < :dead))")
                 .bind("now", now).bind("dead", deadWorkerBefore).execute();
@@ -254,11 +266,28 @@ final class DeliveryRepository {
                 .bind("t", targetId).bind("now", now).execute();
     }
 
+    /**
+     * Cancels one delivery that has not finished: a waiting one (pending, paused) at once; one in flight
+     * when its attempt ends (its cancel is recorded). Returns {@code cancelled}, {@code cancelling} (in
+     * flight), or null when it is not waiting or in flight (finished, or not this project's). One
+     * statement, so a claim or an outcome racing it on another node is either before it or after it.
+     */
+    public static String cancel(Handle h, String projectId, String id, long now) {
+        int n = h.createUpdate("UPDATE deliveries SET status = CASE WHEN status = 'in_flight' THEN status ELSE 'cancelled' END, "
+                        + "completed_at = CASE WHEN status = 'in_flight' THEN completed_at ELSE :now END, "
+                        + "cancel_requested_at = CASE WHEN status = 'in_flight' THEN COALESCE(cancel_requested_at, :now) ELSE cancel_requested_at END, "
+                        + "updated_at = :now WHERE id = :id AND project_id = :p AND status IN ('pending', 'paused', 'in_flight')")
+                .bind("id", id).bind("p", projectId).bind("now", now).execute();
+        if (n == 0) return null;
+        String status = h.createQuery("SELECT status FROM deliveries WHERE id = :id").bind("id", id).mapTo(String.class).one();
+        return status.equals("in_flight") ? "cancelling" : "cancelled";
+    }
+
     /** Puts finished deliveries back in the queue with a fresh retry schedule; the delivery id (and so X-Webhook-Delivery) stays. */
     public static int requeue(Handle h, Collection<String> ids, String status, long now) {
         if (ids.isEmpty()) return 0;
         return h.createUpdate("UPDATE deliveries SET status = :st, schedule_pos = 0, next_attempt_at = :now, dead_reason = NULL, "
-                        + "completed_at = NULL, updated_at = :now WHERE id IN (<ids>) AND status IN ('dead', 'succeeded', 'cancelled')")
+                        + "completed_at = NULL, cancel_requested_at = NULL, updated_at = :now WHERE id IN (<ids>) AND status IN ('dead', 'succeeded', 'cancelled')")
                 .bind("st", status).bind("now", now).bindList("ids", List.copyOf(ids)).execute();
     }
 

@@ -16,11 +16,14 @@ import org.jdbi.v3.core.statement.Query;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Reading deliveries and their attempts, retrying one, and replaying dead letters. */
+/**
+ * Reading deliveries and their attempts, retrying one, cancelling one or a message's, replaying dead
+ * letters; and reading the messages themselves (a feature's events) by kind.
+ */
 public final class DeliveryService {
     public static final Set<String> STATUSES = Set.of("pending", "in_flight", "paused", "succeeded", "dead", "cancelled");
     private static final String COLUMNS = "d.id, d.message_id, d.channel, d.target_id, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
-            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, m.type";
+            + "d.last_error, d.dead_reason, d.created_at, d.updated_at, d.completed_at, d.cancel_requested_at, m.type";
     /** Deliveries with their message; what a channel adds (an email's recipient) comes from {@link Channel#describe}. */
     private static final String FROM = " FROM deliveries d JOIN messages m ON m.id = d.message_id";
 
@@ -109,6 +112,101 @@ public final class DeliveryService {
         return get(projectId, id);
     }
 
+    /**
+     * Cancels a delivery that has not finished: a pending or paused one at once (the answer shows it
+     * {@code cancelled}); one in flight when its current attempt ends (the answer shows it
+     * {@code in_flight} with {@code cancel_requested_at}): it is then cancelled instead of retried, unless
+     * that attempt succeeded or failed for good. A finished delivery is a conflict. Returns
+     * {@code cancelled} or {@code cancelling} with the delivery as it is now.
+     */
+    public Cancelled cancel(String projectId, String id) {
+        if (!Ids.isUuid(id)) throw Problem.notFound("delivery");
+        String outcome = ingress.write(q -> DeliveryRepository.cancel(q.handle(), projectId, id, q.now()));
+        ObjectNode now = get(projectId, id);
+        if (outcome == null) {
+            throw Problem.conflict("delivery is " + now.get("status").asString() + "; only pending, paused or in-flight deliveries can be cancelled");
+        }
+        return new Cancelled(outcome.equals("cancelled"), now);
+    }
+
+    /** What {@link #cancel} did: cancelled at once, or (in flight) when its attempt ends; and the delivery now. */
+    public record Cancelled(boolean now, ObjectNode delivery) {}
+
+    /**
+     * Cancels every unfinished delivery of a message of {@code kind} (an email's recipients): waiting
+     * ones at once, those in flight when their attempts end. Returns {cancelled now, cancelling}; a
+     * message that is not of this kind in this project is not found.
+     */
+    public int[] cancelMessage(String projectId, String kind, String messageId, String what) {
+        if (!Ids.isUuid(messageId)) throw Problem.notFound(what);
+        return ingress.write(q -> {
+            Handle h = q.handle();
+            boolean exists = h.createQuery("SELECT COUNT(*) FROM messages WHERE id = :m AND project_id = :p AND kind = :k")
+                    .bind("m", messageId).bind("p", projectId).bind("k", kind).mapTo(Integer.class).one() > 0;
+            if (!exists) throw Problem.notFound(what);
+            List<String> open = h.createQuery("SELECT id FROM deliveries WHERE message_id = :m AND project_id = :p "
+                            + "AND status IN ('pending', 'paused', 'in_flight') ORDER BY id")
+                    .bind("m", messageId).bind("p", projectId).mapTo(String.class).list();
+            int[] counts = new int[2];
+            for (String id : open) {
+                String outcome = DeliveryRepository.cancel(h, projectId, id, q.now());
+                if ("cancelled".equals(outcome)) counts[0]++;
+                if ("cancelling".equals(outcome)) counts[1]++;
+            }
+            return counts;
+        });
+    }
+
+    /** A stored message as listed: what, when; its body is read one at a time ({@link #message}). */
+    public record MessageInfo(String id, String type, long createdAt) {}
+
+    /**
+     * Which messages to list: {@code type} exact, or a prefix when {@code typePrefix}; created at or after
+     * {@code since} and before {@code until} (null: any); after {@code cursor} (the last id of the previous page).
+     */
+    public record MessageFilter(String type, boolean typePrefix, Long since, Long until, String cursor, int limit) {}
+
+    /** A page of a project's messages of {@code kind}, newest first, and the cursor of the next page (null on the last). */
+    public record MessagePage(List<MessageInfo> messages, String nextCursor) {}
+
+    public MessagePage messages(String projectId, String kind, MessageFilter f) {
+        List<MessageInfo> rows = db.read(h -> {
+            Long cursorAt = null;
+            if (f.cursor() != null) {
+                cursorAt = h.createQuery("SELECT created_at FROM messages WHERE id = :c AND project_id = :p AND kind = :k")
+                        .bind("c", f.cursor()).bind("p", projectId).bind("k", kind).mapTo(Long.class).findOne()
+                        .orElseThrow(() -> Problem.invalid("cursor", "'cursor' must be the next_cursor of a previous page"));
+            }
+            // Newest first along (project_id, created_at), the index every message write already keeps; ids break ties.
+            StringBuilder sql = new StringBuilder("SELECT id, type, created_at FROM messages WHERE project_id = :p AND kind = :k");
+            if (f.type() != null) sql.append(f.typePrefix() ? " AND substr(type, 1, :tl) = :t" : " AND type = :t");
+            if (f.since() != null) sql.append(" AND created_at >= :since");
+            if (f.until() != null) sql.append(" AND created_at < :until");
+            if (cursorAt != null) sql.append(" AND created_at <= :cat AND (created_at < :cat OR id < :c)");
+            sql.append(" ORDER BY created_at DESC, id DESC LIMIT :lim");
+            Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("k", kind).bind("lim", f.limit() + 1);
+            if (f.type() != null) q.bind("t", f.type());
+            if (f.type() != null && f.typePrefix()) q.bind("tl", f.type().length());
+            if (f.since() != null) q.bind("since", f.since());
+            if (f.until() != null) q.bind("until", f.until());
+            if (cursorAt != null) q.bind("cat", cursorAt).bind("c", f.cursor());
+            return q.map((rs, ctx) -> new MessageInfo(rs.getString("id"), rs.getString("type"), rs.getLong("created_at"))).list();
+        });
+        boolean more = rows.size() > f.limit();
+        List<MessageInfo> page = more ? rows.subList(0, f.limit()) : rows;
+        return new MessagePage(List.copyOf(page), more ? page.get(f.limit() - 1).id() : null);
+    }
+
+    /** One message of {@code kind} in the project, with its exact bytes; not found otherwise. */
+    public Message message(String projectId, String kind, String id, String what) {
+        if (!Ids.isUuid(id)) throw Problem.notFound(what);
+        return db.read(h -> h.createQuery("SELECT id, project_id, kind, type, body, created_at FROM messages WHERE id = :id AND project_id = :p AND kind = :k")
+                .bind("id", id).bind("p", projectId).bind("k", kind)
+                .map((rs, ctx) -> new Message(rs.getString("id"), rs.getString("project_id"), rs.getString("kind"), rs.getString("type"),
+                        rs.getBytes("body"), rs.getLong("created_at")))
+                .findOne()).orElseThrow(() -> Problem.notFound(what));
+    }
+
     /** Replays dead letters: one by id, all of a webhook's, or all of a message's (an email's recipients), optionally only since a time. */
     public int replay(String projectId, String deliveryId, String targetId, String messageId, Long since) {
         return ingress.write(q -> {
@@ -164,6 +262,8 @@ public final class DeliveryService {
         n.put("updated_at", iso(rs.getLong("updated_at")));
         long done = rs.getLong("completed_at");
         n.put("completed_at", rs.wasNull() ? null : iso(done));
+        long cancel = rs.getLong("cancel_requested_at");
+        n.put("cancel_requested_at", rs.wasNull() ? null : iso(cancel));
         return new Row(rs.getString("id"), rs.getString("message_id"), rs.getString("type"), rs.getString("channel"), rs.getString("target_id"), n);
     }
 

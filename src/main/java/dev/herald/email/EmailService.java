@@ -181,10 +181,11 @@ public final class EmailService {
         return e;
     }
 
-    /** {@code pending} while any recipient waits; then {@code sent}, {@code failed} or {@code partial}. */
+    /** {@code pending} while any recipient waits; then {@code sent}, {@code cancelled} (every recipient), {@code failed} or {@code partial}. */
     static String status(Set<String> s) {
         if (s.contains("pending") || s.contains("in_flight") || s.contains("paused") || s.isEmpty()) return "pending";
         if (s.equals(Set.of("succeeded"))) return "sent";
+        if (s.equals(Set.of("cancelled"))) return "cancelled";
         return s.contains("succeeded") ? "partial" : "failed";
     }
 

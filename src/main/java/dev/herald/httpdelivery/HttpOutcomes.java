@@ -43,22 +43,33 @@ public final class HttpOutcomes {
         return new AttemptOutcome(false, null, kind.code(), message, null, false, ms, null, permanent, null);
     }
 
-    /** Parses {@code Retry-After}: delta seconds or an HTTP date. */
+    /** The longest wait a {@code Retry-After} can ask for here; the dispatcher cuts it further to HERALD_RETRY_AFTER_MAX. */
+    public static final Duration RETRY_AFTER_CAP = Duration.ofDays(7);
+
+    /**
+     * Parses {@code Retry-After}: delta seconds (any number of digits) or an HTTP date. A delay or a date
+     * further away than {@link #RETRY_AFTER_CAP} is capped to it, the same for both forms; a date in the
+     * past is zero; anything else is ignored (null).
+     */
     public static Duration retryAfter(String value, Clock clock) {
         if (value == null || value.isBlank()) return null;
         String v = value.trim();
-        try {
-            long s = Long.parseLong(v);
-            return s < 0 ? null : Duration.ofSeconds(Math.min(s, 7 * 86400));
-        } catch (NumberFormatException ignored) {
-            // try a date
+        if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // More digits than a long holds is still a delay, only a very long one.
+            String digits = v.replaceFirst("^0+(?=.)", "");
+            if (digits.length() > 12) return RETRY_AFTER_CAP;
+            return cap(Duration.ofSeconds(Long.parseLong(digits)));
         }
         try {
             ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
             Duration d = Duration.between(clock.instant(), t.toInstant());
-            return d.isNegative() ? Duration.ZERO : d;
+            return d.isNegative() ? Duration.ZERO : cap(d);
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    private static Duration cap(Duration d) {
+        return d.compareTo(RETRY_AFTER_CAP) > 0 ? RETRY_AFTER_CAP : d;
     }
 }

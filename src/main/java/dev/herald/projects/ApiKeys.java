@@ -1,32 +1,48 @@
 package dev.herald.projects;
 
 import dev.herald.store.Database;
+import dev.herald.store.Dialect;
 import dev.herald.util.Hashes;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
+import dev.herald.util.Problem;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * API keys: {@code hk_} + 32 random bytes (base64url), shown once, stored as SHA-256 (the keys are
- * random, so a slow hash adds nothing). Lookups are cached for a few seconds; a key revoked in the
- * database stops working within that time.
+ * random, so a slow hash adds nothing). Listed by name, role and prefix, never by value or hash.
+ *
+ * <p>Every request looks its key up in the database (one indexed read) and nothing is cached, so a
+ * revoked key fails at once on every node, SQLite or PostgreSQL, and on the review page, whose sessions
+ * check their key on each request too. Hazard: a cache here would have to be validated per request,
+ * or revocation would lag behind on other nodes by the cache's lifetime.
+ *
+ * <p>{@code last_used_at} is written at most once a minute per key (and only when the stored value is
+ * older), off the request's path, as a relaxed write: losing one on a power failure costs a minute of
+ * accuracy, nothing else.
  */
 public final class ApiKeys {
+    private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final long CACHE_MILLIS = 5_000;
+    /** How stale {@code last_used_at} may get: at most one write per key per this many milliseconds. */
+    public static final long LAST_USED_RESOLUTION_MILLIS = 60_000;
 
     private final Database db;
     private final Clock clock;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-
-    private record Cached(Optional<Principal> principal, long until) {}
+    /** Per key id, when this process last wrote (or saw written) its {@code last_used_at}. */
+    private final Map<String, Long> touched = new ConcurrentHashMap<>();
 
     /** A key as created: the only time its secret value exists outside the caller's hands. */
     public record Created(String id, String projectId, String name, Role role, String key, long createdAt) {
@@ -36,10 +52,27 @@ public final class ApiKeys {
             n.put("name", name);
             n.put("role", role.name());
             n.put("api_key", key);
-            n.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
+            n.put("created_at", Instant.ofEpochMilli(createdAt).toString());
             return n;
         }
     }
+
+    /** A key as listed: who and what, its first characters to recognise it by, never the key or its hash. */
+    public record Info(String id, String projectId, String name, Role role, String prefix, long createdAt, Long lastUsedAt) {
+        public ObjectNode json() {
+            ObjectNode n = Json.object();
+            n.put("id", id);
+            n.put("name", name);
+            n.put("role", role.name());
+            n.put("prefix", prefix);
+            n.put("created_at", Instant.ofEpochMilli(createdAt).toString());
+            n.put("last_used_at", lastUsedAt == null ? null : Instant.ofEpochMilli(lastUsedAt).toString());
+            return n;
+        }
+    }
+
+    /** One page of keys, newest first; {@code nextCursor} is null on the last page. */
+    public record Page(List<Info> keys, String nextCursor) {}
 
     public ApiKeys(Database db, Clock clock) {
         this.db = db;
@@ -47,7 +80,11 @@ public final class ApiKeys {
     }
 
     public Created create(String projectId, String name, Role role) {
-        return db.writer().execute(h -> insert(h, projectId, name, role, clock.millis()));
+        return db.writer().execute(h -> {
+            boolean exists = h.createQuery("SELECT COUNT(*) FROM projects WHERE id = :p").bind("p", projectId).mapTo(Integer.class).one() > 0;
+            if (!exists) throw Problem.notFound("project");
+            return insert(h, projectId, name, role, clock.millis());
+        });
     }
 
     static Created insert(Handle h, String projectId, String name, Role role, long now) {
@@ -61,20 +98,120 @@ public final class ApiKeys {
         return new Created(id, projectId, name, role, key, now);
     }
 
-    /** The principal for a presented key, or empty for an unknown or revoked key. */
+    /** The principal for a presented key, or empty for an unknown or revoked key. Reads the database every time. */
     public Optional<Principal> authenticate(String presented) {
         if (presented == null || presented.length() < 10 || presented.length() > 200) return Optional.empty();
         String hash = hash(presented);
-        long now = clock.millis();
-        Cached c = cache.get(hash);
-        if (c != null && c.until() > now) return c.principal();
-        Optional<Principal> p = db.read(h -> h.createQuery("SELECT id, project_id, role FROM api_keys WHERE key_hash = :h AND revoked_at IS NULL")
+        record Found(Principal principal, Long lastUsedAt) {}
+        Optional<Found> found = db.read(h -> h.createQuery("SELECT id, project_id, role, last_used_at FROM api_keys WHERE key_hash = :h AND revoked_at IS NULL")
                 .bind("h", hash)
-                .map((rs, ctx) -> new Principal(rs.getString("project_id"), rs.getString("id"), Role.valueOf(rs.getString("role"))))
+                .map((rs, ctx) -> {
+                    long used = rs.getLong("last_used_at");
+                    return new Found(new Principal(rs.getString("project_id"), rs.getString("id"), Role.valueOf(rs.getString("role"))),
+                            rs.wasNull() ? null : used);
+                })
                 .findOne());
-        if (cache.size() > 10_000) cache.clear();
-        cache.put(hash, new Cached(p, now + CACHE_MILLIS));
-        return p;
+        found.ifPresent(f -> touch(f.principal().keyId(), f.lastUsedAt()));
+        return found.map(Found::principal);
+    }
+
+    /** Records that a key was used now, unless that was recorded less than a minute ago (here or by another node). */
+    private void touch(String keyId, Long storedLastUse) {
+        long now = clock.millis();
+        if (storedLastUse != null && now - storedLastUse < LAST_USED_RESOLUTION_MILLIS) return;
+        boolean[] mine = new boolean[1];
+        touched.compute(keyId, (k, previous) -> {
+            if (previous != null && now - previous < LAST_USED_RESOLUTION_MILLIS) return previous;
+            mine[0] = true;
+            return now;
+        });
+        if (!mine[0]) return;
+        if (touched.size() > 100_000) touched.clear();
+        db.writer().submitRelaxed(h -> h.createUpdate("UPDATE api_keys SET last_used_at = :now WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :now)")
+                        .bind("now", now).bind("id", keyId).execute())
+                .exceptionally(t -> {
+                    log.debug("could not record the use of API key {}: {}", keyId, t.getMessage());
+                    return null;
+                });
+    }
+
+    /** The project's active keys, newest first, {@code limit} at a time after {@code cursor} (the last id of the previous page). */
+    public Page list(String projectId, String cursor, int limit) {
+        List<Info> rows = db.read(h -> {
+            Query q = h.createQuery("SELECT " + INFO + " FROM api_keys "
+                            + "WHERE project_id = :p AND revoked_at IS NULL" + (cursor == null ? "" : " AND id < :c") + " ORDER BY id DESC LIMIT :lim")
+                    .bind("p", projectId).bind("lim", limit + 1);
+            if (cursor != null) q.bind("c", cursor);
+            return q.map((rs, ctx) -> info(rs)).list();
+        });
+        boolean more = rows.size() > limit;
+        List<Info> page = more ? rows.subList(0, limit) : rows;
+        return new Page(List.copyOf(page), more ? page.get(limit - 1).id() : null);
+    }
+
+    /**
+     * Revokes a key of {@code projectId} through the API, on behalf of the key {@code callerKeyId}: the
+     * project's last CLIENT_ADMIN key cannot be revoked this way (the caller is a CLIENT_ADMIN, so that key
+     * is the caller's own, and the project would lock itself out); an operator can with {@link #revoke(String)}.
+     */
+    public void revoke(String projectId, String keyId, String callerKeyId) {
+        if (!Ids.isUuid(keyId)) throw Problem.notFound("API key");
+        db.writer().execute(h -> {
+            lockProject(h, projectId);
+            Optional<Role> role = activeRole(h, projectId, keyId);
+            if (role.isEmpty()) throw Problem.notFound("API key");
+            if (role.get() == Role.CLIENT_ADMIN) {
+                int admins = h.createQuery("SELECT COUNT(*) FROM api_keys WHERE project_id = :p AND role = :r AND revoked_at IS NULL AND id <> :id")
+                        .bind("p", projectId).bind("r", Role.CLIENT_ADMIN.name()).bind("id", keyId).mapTo(Integer.class).one();
+                if (admins == 0) {
+                    throw new Problem(Problem.Kind.CONFLICT, "last_admin_key", "this is the project's last CLIENT_ADMIN key"
+                            + (keyId.equals(callerKeyId) ? " (the one making this request)" : "")
+                            + "; create another CLIENT_ADMIN key first, or ask an operator (./herald admin revoke-key)", null);
+                }
+            }
+            markRevoked(h, keyId);
+            return null;
+        });
+    }
+
+    /** Revokes any key, by an operator (./herald admin revoke-key); returns what it was. Even a project's last CLIENT_ADMIN key. */
+    public Info revoke(String keyId) {
+        if (!Ids.isUuid(keyId)) throw Problem.notFound("API key");
+        return db.writer().execute(h -> {
+            Info info = h.createQuery("SELECT " + INFO + " FROM api_keys WHERE id = :id AND revoked_at IS NULL")
+                    .bind("id", keyId)
+                    .map((rs, ctx) -> info(rs)).findOne().orElseThrow(() -> Problem.notFound("API key"));
+            markRevoked(h, keyId);
+            return info;
+        });
+    }
+
+    private static final String INFO = "id, project_id, name, role, key_prefix, created_at, last_used_at";
+
+    private static Info info(java.sql.ResultSet rs) throws java.sql.SQLException {
+        long used = rs.getLong("last_used_at");
+        Long lastUsed = rs.wasNull() ? null : used;
+        return new Info(rs.getString("id"), rs.getString("project_id"), rs.getString("name"), Role.valueOf(rs.getString("role")),
+                rs.getString("key_prefix"), rs.getLong("created_at"), lastUsed);
+    }
+
+    private void markRevoked(Handle h, String keyId) {
+        h.createUpdate("UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL").bind("now", clock.millis()).bind("id", keyId).execute();
+    }
+
+    private static Optional<Role> activeRole(Handle h, String projectId, String keyId) {
+        return h.createQuery("SELECT role FROM api_keys WHERE id = :id AND project_id = :p AND revoked_at IS NULL")
+                .bind("id", keyId).bind("p", projectId).mapTo(String.class).findOne().map(Role::valueOf);
+    }
+
+    /**
+     * Serializes key changes of one project: on PostgreSQL two nodes revoking each other's admin key at
+     * the same moment would otherwise both see the other key still active. SQLite's writes never overlap.
+     */
+    private static void lockProject(Handle h, String projectId) {
+        if (Dialect.of(h) == Dialect.POSTGRESQL) {
+            h.createQuery("SELECT id FROM projects WHERE id = :p FOR UPDATE").bind("p", projectId).mapTo(String.class).findOne();
+        }
     }
 
     /** The name a key was given (who approved or drafted something), or its id if it is gone. */

@@ -4,21 +4,29 @@ import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Message;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
+import dev.herald.util.Problem;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Accepts events: serializes the body once ({@code {"id","type","created_at","data"}}), stores it as a
  * message and creates one delivery per matching enabled webhook, all in one commit through the
  * {@link Ingress}. With an Idempotency-Key, a repeat within the TTL returns the first answer and creates nothing.
+ * Also sends a {@code webhook.test} event to one webhook, and shows stored events as the API lists them.
  */
 public final class EventService {
     public static final String KIND = "event";
+    /** The type of the event {@link #sendTest} sends. */
+    public static final String TEST_TYPE = "webhook.test";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
 
     private final Ingress ingress;
@@ -57,6 +65,72 @@ public final class EventService {
     /** Emits an event from inside Herald (e.g. {@code webhook.disabled}, {@code message.delivered}) in a write under way; returns its id. */
     public String publishInternal(Ingress.Queue q, String projectId, String type, JsonNode data) {
         return enqueue(q, message(projectId, type, data, q.now())).id();
+    }
+
+    /** What {@link #sendTest} queued: the event and its one delivery. */
+    public record TestSent(String eventId, String deliveryId) {
+        public ObjectNode json() {
+            ObjectNode n = Json.object();
+            n.put("event_id", eventId);
+            n.put("delivery_id", deliveryId);
+            return n;
+        }
+    }
+
+    /**
+     * Sends a {@code webhook.test} event to one webhook only, whatever its event filter: one message, one
+     * delivery, through the ingress like every event. A disabled webhook is refused (its deliveries wait,
+     * paused, so a test would prove nothing).
+     */
+    public TestSent sendTest(String projectId, String webhookId) {
+        if (!Ids.isUuid(webhookId)) throw Problem.notFound("webhook");
+        return ingress.write(q -> {
+            Webhook w = WebhookRepository.find(q.handle(), projectId, webhookId).orElseThrow(() -> Problem.notFound("webhook"));
+            if (!w.enabled()) throw Problem.conflict("the webhook is disabled; enable it (PATCH \"enabled\": true) to send a test event");
+            ObjectNode data = Json.object();
+            data.put("webhook_id", w.id());
+            data.put("message", "A test event sent by Herald on request (POST /api/v1/webhooks/" + w.id() + "/test).");
+            Message m = message(projectId, TEST_TYPE, data, q.now());
+            List<String> ids = q.enqueue(m, WebhookChannel.NAME, List.of(w.id()));
+            return new TestSent(m.id(), ids.get(0));
+        });
+    }
+
+    /** An event as listed: id, type, created_at. */
+    public static ObjectNode view(String id, String type, long createdAt) {
+        ObjectNode n = Json.object();
+        n.put("id", id);
+        n.put("type", type);
+        n.put("created_at", TIME.format(Instant.ofEpochMilli(createdAt)));
+        return n;
+    }
+
+    /**
+     * An event with its {@code data} exactly as it is in the body Herald sends and signs (spliced in as
+     * stored, never re-serialized, so numbers and key order are the sender's).
+     */
+    public static ObjectNode detail(Message m) {
+        ObjectNode n = view(m.id(), m.type(), m.createdAt());
+        n.putRawValue("data", new RawValue(rawData(m.body())));
+        return n;
+    }
+
+    /** The text of the body's top-level {@code data} value. */
+    static String rawData(byte[] body) {
+        try (JsonParser p = Json.MAPPER.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalStateException("event body is not a JSON object");
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                long start = p.currentTokenLocation().getByteOffset();
+                p.skipChildren();
+                if (name.equals("data")) {
+                    long end = value.isStructStart() ? p.currentTokenLocation().getByteOffset() + 1 : p.currentLocation().getByteOffset();
+                    return new String(body, (int) start, (int) (end - start), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        throw new IllegalStateException("event body has no data");
     }
 
     private static Message message(String projectId, String type, JsonNode data, long now) {

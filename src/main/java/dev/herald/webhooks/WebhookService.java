@@ -43,15 +43,16 @@ public final class WebhookService {
     private final Clock clock;
     private final Duration defaultGrace;
     private final int defaultTimeoutSeconds;
+    private final EventService events;
 
-    public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace) {
-        this(db, subscriptions, policy, secrets, clock, defaultGrace, Webhook.DEFAULT_TIMEOUT_SECONDS);
-    }
-
-    /** @param defaultTimeoutSeconds {@code timeout_seconds} of webhooks created without one (NOTIFICATION_HTTP_TIMEOUT) */
+    /**
+     * @param defaultTimeoutSeconds {@code timeout_seconds} of webhooks created without one (NOTIFICATION_HTTP_TIMEOUT)
+     * @param events                sends test events ({@link #sendTest})
+     */
     public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace,
-                          int defaultTimeoutSeconds) {
+                          int defaultTimeoutSeconds, EventService events) {
         this.defaultTimeoutSeconds = defaultTimeoutSeconds;
+        this.events = events;
         this.db = db;
         this.subscriptions = subscriptions;
         this.policy = policy;
@@ -164,6 +165,11 @@ public final class WebhookService {
             return null;
         });
         return new WithSecret(w, secret.value());
+    }
+
+    /** Sends a {@code webhook.test} event to this webhook only (see {@link EventService#sendTest}). */
+    public EventService.TestSent sendTest(String projectId, String id) {
+        return events.sendTest(projectId, id);
     }
 
     /** Deletes the subscription; its waiting deliveries are cancelled, its history stays readable. */

@@ -74,6 +74,8 @@ class HostileInputTest {
             {"POST", "/api/v1/customer-emails/" + webhookId + "/send"},
             {"POST", "/api/v1/emails"}, {"PUT", "/api/v1/email-templates/x"},
             {"PUT", "/api/v1/email-templates/user_invited"},
+            {"POST", "/api/v1/webhooks/" + webhookId + "/test"}, {"POST", "/api/v1/deliveries/" + webhookId + "/cancel"},
+            {"POST", "/api/v1/emails/" + webhookId + "/cancel"},
         };
         List<String> failures = new ArrayList<>();
         for (String[] r : routes) {
@@ -95,7 +97,10 @@ class HostileInputTest {
             "/api/v1/connections/%2e%2e", "/api/v1/connections/A%20B", "/api/v1/connections/" + "x".repeat(500),
             "/api/v1/customer-emails?status=nope", "/api/v1/customer-emails?cursor=zzz", "/api/v1/customer-emails?limit=-1", "/api/v1/customer-emails/%00",
             "/api/v1/deliveries?channel=sms", "/api/v1/deliveries?email_id=x", "/api/v1/dead-letters?email_id=%00", "/api/v1/emails/%00",
-            "/api/v1/emails/" + "0".repeat(36), "/api/v1/email-templates/%2e%2e", "/api/v1/email-templates/" + "x".repeat(500)};
+            "/api/v1/emails/" + "0".repeat(36), "/api/v1/email-templates/%2e%2e", "/api/v1/email-templates/" + "x".repeat(500),
+            "/api/v1/events?type=%00", "/api/v1/events?type=a.**", "/api/v1/events?since=x", "/api/v1/events?until=2026-13-01T00:00:00Z",
+            "/api/v1/events?cursor=zzz", "/api/v1/events?cursor=" + "0".repeat(36), "/api/v1/events?limit=-1", "/api/v1/events/%00",
+            "/api/v1/events/" + webhookId, "/api/v1/api-keys?cursor=zzz", "/api/v1/api-keys?limit=0"};
         for (String q : queries) {
             Api.Res res = api.get(q);
             assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);

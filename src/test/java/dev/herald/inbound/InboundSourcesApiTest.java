@@ -39,7 +39,7 @@ class InboundSourcesApiTest {
                 + "{\"app_secret\":\"s3cr3t-app-secret-value\",\"verify_token\":\"tok-visible-nowhere\"}}");
         String id = created.get("id").asString();
         assertThat(created.has("credentials")).isFalse();
-        assertThat(created.get("callback_url").asString()).isEqualTo("http://localhost:8080/inbound/" + id);
+        assertThat(created.get("callback_url").asString()).as("HERALD_PUBLIC_URL defaults to the bound port").endsWith(":" + herald.port() + "/inbound/" + id);
         for (Api.Res r : new Api.Res[] {admin.get("/api/v1/inbound-sources"), admin.get("/api/v1/inbound-sources/" + id),
                 admin.patch("/api/v1/inbound-sources/" + id, "{\"name\":\"renamed\"}")}) {
             assertThat(r.status()).isEqualTo(200);

@@ -65,6 +65,18 @@ class SharedDatabaseTest {
     }
 
     @Test
+    void aKeyRevokedOnOneNodeFailsAtOnceOnAnother() {
+        TestHerald a = node(url, Map.of());
+        TestHerald b = node(url, Map.of());
+        Api adminOnA = a.newProject("revoke");
+        Api.Res created = adminOnA.post("/api/v1/api-keys", "{\"name\":\"ci\",\"role\":\"VIEWER\"}");
+        Api viewerOnB = adminOnA.as(created.str("api_key")).at(b.port());
+        assertThat(viewerOnB.get("/api/v1/webhooks").status()).as("used on B, so B has seen it").isEqualTo(200);
+        assertThat(adminOnA.delete("/api/v1/api-keys/" + created.str("id")).status()).isEqualTo(204);
+        assertThat(viewerOnB.get("/api/v1/webhooks").status()).as("revoked on A: refused on B with no delay").isEqualTo(401);
+    }
+
+    @Test
     void aNodeWithAnotherMasterKeyRefusesToStart() {
         node(url, Map.of());
         assertThatThrownBy(() -> node(url, Map.of("HERALD_MASTER_KEY", "HyAeHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=")))

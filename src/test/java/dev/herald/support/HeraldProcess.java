@@ -45,6 +45,38 @@ public final class HeraldProcess implements AutoCloseable {
         }
     }
 
+    /** What a finished {@code herald} command did: its exit code, standard output and standard error. */
+    public record Result(int exit, String out, String err) {}
+
+    /** Runs {@code herald <args>} to completion (killed and failed after 60 s) and returns what it did, whatever its exit code. */
+    public static Result exec(Map<String, String> env, String... args) {
+        try {
+            Path err = java.nio.file.Files.createTempFile("herald-err", ".log");
+            try {
+                Process p = builder(env, err, args).start();
+                java.util.concurrent.CompletableFuture<byte[]> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return p.getInputStream().readAllBytes();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("herald " + String.join(" ", args) + " still running after 60 s; stderr: " + java.nio.file.Files.readString(err));
+                }
+                return new Result(p.exitValue(), new String(out.join()), java.nio.file.Files.readString(err));
+            } finally {
+                java.nio.file.Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts {@code herald serve} and waits for /healthz. */
     public static HeraldProcess serve(Map<String, String> env, Path log, int port) {
         return start(env, log, port, "serve", "--port", Integer.toString(port), "--host", "127.0.0.1");
@@ -114,6 +146,10 @@ public final class HeraldProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {
