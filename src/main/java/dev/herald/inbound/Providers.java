@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 /** The one registry of callback providers, by the name a source is created with. */
 public final class Providers {
     private static final Map<String, Provider> ALL = List.<Provider>of(new EmailStatusProvider(), new SendGridProvider(), new MetaWhatsAppProvider(),
-                    new TwilioProvider())
+                    new TwilioProvider(),
+                    new PlivoProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}
