@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 public final class Providers {
     private static final Map<String, Provider> ALL = List.<Provider>of(new EmailStatusProvider(), new SendGridProvider(), new MetaWhatsAppProvider(),
                     new TwilioProvider(),
-                    new PlivoProvider())
+                    new PlivoProvider(),
+                    new GupshupProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}
