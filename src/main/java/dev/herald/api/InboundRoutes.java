@@ -74,7 +74,7 @@ final class InboundRoutes {
         r.get("/api/v1/message-statuses", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
             Http.json(ctx, 200, inbound.statuses(p.projectId(), new InboundService.StatusFilter(ctx.queryParam("provider_message_id"),
-                    ctx.queryParam("recipient"), ctx.queryParam("status"), cursor(ctx), Http.limit(ctx))));
+                    ctx.queryParam("recipient"), ctx.queryParam("status"), ctx.queryParam("cursor"), Http.limit(ctx))));
         });
         r.post("/inbound/{id}", ctx -> {
             CallbackRequest req = request(ctx);

@@ -213,22 +213,42 @@ public final class InboundService {
         if (f.status() != null && !StatusItem.STATUSES.contains(f.status())) {
             throw Problem.invalid("status", "'status' must be one of " + String.join(", ", StatusItem.STATUSES.stream().sorted().toList()));
         }
-        if (f.cursor() != null && !Ids.isUuid(f.cursor())) throw Problem.invalid("cursor", "'cursor' is not a cursor from a previous page");
-        List<ObjectNode> rows = db.read(h -> {
-            StringBuilder sql = new StringBuilder("SELECT * FROM message_statuses WHERE project_id = :p");
+        long cursorAt = 0;
+        String cursorId = null;
+        if (f.cursor() != null) {
+            int tilde = f.cursor().indexOf('~');
+            try {
+                cursorAt = Long.parseLong(f.cursor().substring(0, Math.max(tilde, 0)));
+                cursorId = f.cursor().substring(tilde + 1);
+            } catch (NumberFormatException e) {
+                cursorId = null;
+            }
+            if (tilde < 0 || !Ids.isUuid(cursorId)) throw Problem.invalid("cursor", "'cursor' is not a cursor from a previous page");
+        }
+        long at = cursorAt;
+        String after = cursorId;
+        // Newest first by when it happened (occurred_at, or arrival when the provider gives no time), then by arrival.
+        String sortAt = "COALESCE(occurred_at, created_at)";
+        List<Object[]> rows = db.read(h -> {
+            StringBuilder sql = new StringBuilder("SELECT *, " + sortAt + " AS sort_at FROM message_statuses WHERE project_id = :p");
             if (f.providerMessageId() != null) sql.append(" AND provider_message_id = :m");
             if (f.recipient() != null) sql.append(" AND recipient = :r");
             if (f.status() != null) sql.append(" AND status = :st");
-            if (f.cursor() != null) sql.append(" AND id < :c");
-            sql.append(" ORDER BY id DESC LIMIT :lim");
+            if (after != null) sql.append(" AND (" + sortAt + " < :ca OR (" + sortAt + " = :ca AND id < :ci))");
+            sql.append(" ORDER BY " + sortAt + " DESC, id DESC LIMIT :lim");
             Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("lim", f.limit() + 1);
             if (f.providerMessageId() != null) q.bind("m", f.providerMessageId());
             if (f.recipient() != null) q.bind("r", f.recipient());
             if (f.status() != null) q.bind("st", f.status());
-            if (f.cursor() != null) q.bind("c", f.cursor());
-            return q.map((rs, ctx) -> statusView(rs)).list();
+            if (after != null) q.bind("ca", at).bind("ci", after);
+            return q.map((rs, ctx) -> new Object[] {statusView(rs), rs.getLong("sort_at")}).list();
         });
-        return Json.page(rows, f.limit());
+        ObjectNode page = Json.object();
+        ArrayNode data = page.putArray("data");
+        for (int i = 0; i < Math.min(rows.size(), f.limit()); i++) data.add((ObjectNode) rows.get(i)[0]);
+        Object[] last = rows.size() > f.limit() ? rows.get(f.limit() - 1) : null;
+        page.put("next_cursor", last == null ? null : last[1] + "~" + ((ObjectNode) last[0]).get("id").asString());
+        return page;
     }
 
     /** The statuses providers reported about an email Herald sent, in the order they happened (by occurred_at, then arrival). */

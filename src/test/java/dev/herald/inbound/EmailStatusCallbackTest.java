@@ -92,6 +92,27 @@ class EmailStatusCallbackTest {
     }
 
     @Test
+    void statusesAreListedInTheOrderTheyHappenedWhateverOrderTheyArrivedIn() throws Exception {
+        long t = Instant.now().getEpochSecond();
+        String late = "{\"events\":[{\"id\":\"c\",\"message_id\":\"<m@x>\",\"status\":\"clicked\",\"occurred_at\":\"2026-11-28T10:03:00Z\"},"
+                + "{\"id\":\"o\",\"message_id\":\"<m@x>\",\"status\":\"opened\",\"occurred_at\":\"2026-11-28T10:02:00Z\"}]}";
+        String early = "{\"events\":[{\"id\":\"d\",\"message_id\":\"<m@x>\",\"status\":\"delivered\",\"occurred_at\":\"2026-11-28T10:01:00Z\"},"
+                + "{\"id\":\"s\",\"message_id\":\"<m@x>\",\"status\":\"sent\",\"occurred_at\":\"2026-11-28T10:00:00Z\"}]}";
+        assertThat(send(late, secret, t, "a").status()).isEqualTo(200);
+        assertThat(send(early, secret, t, "b").status()).isEqualTo(200);
+        List<String> seen = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            dev.herald.support.Api.Res page = api.get("/api/v1/message-statuses?limit=1" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            page.json().get("data").forEach(n -> seen.add(n.get("status").asString()));
+            cursor = page.json().get("next_cursor").isNull() ? null : page.json().get("next_cursor").asString();
+        } while (cursor != null);
+        assertThat(seen).containsExactly("clicked", "opened", "delivered", "sent");
+        assertThat(api.get("/api/v1/message-statuses?cursor=nonsense").status()).isEqualTo(400);
+    }
+
+    @Test
     void aProvidersRetryOfTheSameCallbackCreatesNoSecondEvent() throws Exception {
         long t = Instant.now().getEpochSecond();
         assertThat(send(BODY, secret, t, "msg_1").status()).isEqualTo(200);
