@@ -47,7 +47,7 @@ final class EmailRoutes {
         });
         r.get("/api/v1/emails/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, emails.get(p.projectId(), ctx.pathParam("id"), deliveries));
+            Http.json(ctx, 200, emails.get(p.projectId(), Http.id(ctx), deliveries));
         });
         r.get("/api/v1/email-templates", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);

@@ -15,6 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
  * field; unknown fields are rejected so a typo ({@code "retry_shedule"}) is not silently ignored.
  */
 public final class JsonBody {
+
     private final ObjectNode node;
     private final String prefix;
 
@@ -30,6 +31,9 @@ public final class JsonBody {
             n = Json.parse(text);
         } catch (JacksonException e) {
             throw Problem.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (NumberFormatException | ArithmeticException e) {
+            // A number past what the parser may hold (1e999999999999): Jackson raises this without wrapping it.
+            throw Problem.invalid(null, "request body is not valid JSON: a number is out of range (exponent or digits too large)");
         }
         if (!(n instanceof ObjectNode o)) throw Problem.invalid(null, "request body must be a JSON object");
         return new JsonBody(o, "").only(allowed);

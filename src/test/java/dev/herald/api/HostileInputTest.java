@@ -3,19 +3,26 @@ package dev.herald.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.RawHttp;
 import dev.herald.support.TestHerald;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input. */
+/**
+ * No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input, and
+ * out-of-range times, numbers, durations, limits and ids.
+ */
 class HostileInputTest {
     static TestHerald herald;
     static Api api;
     static String webhookId;
+    static String key;
 
     @BeforeAll
     static void start() {
@@ -24,6 +31,7 @@ class HostileInputTest {
                 "NOTIFICATION_SMTP_RETRY_SCHEDULE", "", "NOTIFICATION_SMTP_TIMEOUT", "1s"));
         api = herald.newProject("hostile");
         webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
+        key = api.post("/api/v1/api-keys", "{\"name\":\"raw\",\"role\":\"CLIENT_ADMIN\"}").str("api_key");
         api.post("/api/v1/connections", "{\"name\":\"h\",\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"allowed_routes\":[\"POST /*\"]}}}");
     }
 
@@ -63,9 +71,9 @@ class HostileInputTest {
             "{\"to\":[\"a@example.com\"],\"subject\":\"a\\u0000\",\"text\":\"t\"}",
             "{\"name\":\"n1\",\"display_name\":\"\\u0000\",\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\"}}}");
 
-    @Test
-    void noBodyOnAnyRouteCausesA5xx() {
-        String[][] routes = {
+    /** Every route that reads a JSON body. */
+    static String[][] bodyRoutes() {
+        return new String[][] {
             {"POST", "/api/v1/webhooks"}, {"PATCH", "/api/v1/webhooks/" + webhookId}, {"POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret"},
             {"POST", "/api/v1/events"}, {"POST", "/api/v1/api-keys"}, {"POST", "/api/v1/dead-letters/replay"},
             {"POST", "/api/v1/deliveries/" + webhookId + "/retry"}, {"POST", "/api/v1/connections"}, {"PATCH", "/api/v1/connections/h"},
@@ -75,8 +83,12 @@ class HostileInputTest {
             {"POST", "/api/v1/emails"}, {"PUT", "/api/v1/email-templates/x"},
             {"PUT", "/api/v1/email-templates/user_invited"},
         };
+    }
+
+    @Test
+    void noBodyOnAnyRouteCausesA5xx() {
         List<String> failures = new ArrayList<>();
-        for (String[] r : routes) {
+        for (String[] r : bodyRoutes()) {
             for (String body : BODIES) {
                 Api.Res res = api.send(r[0], r[1], body, Map.of());
                 if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400) {
@@ -119,5 +131,74 @@ class HostileInputTest {
         assertThat(r.status()).isBetween(400, 499);
         Api.Res xml = api.send("POST", "/api/v1/events", "<xml/>", Map.of("Content-Type", "application/xml"));
         assertThat(xml.status()).isEqualTo(400);
+    }
+
+    /** A query, path or body value that no parser may let through to arithmetic, and the parameter the 400 must name. */
+    record Case(String method, String target, String body, String field) {}
+
+    static final String UUID = "01a206c7-d2c8-79cb-8be7-bf5698e8a73d";
+    static final String[] BAD_LIMITS = {"99999999999999999999", "-2147483649", "2147483648", "-1", "0", "501", "1e2", "0x10", "5.0",
+        "%D9%A5", "%EF%BC%95", "+", "%205", ""};
+    static final String[] BAD_TIMES = {"-999999999-01-01T00:00:00Z", "%2B999999999-12-31T23:59:59Z", "%2B10000-01-01T00:00:00Z",
+        "-0001-12-31T23:59:59Z", "2026-02-30T00:00:00Z", "2026-01-01T25:00:00Z", "99999999999999999999", "1700000000000", "2026-01-01"};
+    static final String[] BAD_INTEGERS = {"1e400", "-1e400", "99999999999999999999", "-9223372036854775809", "9223372036854775808",
+        "2147483648", "-2147483649", "1.5", "0", "-1", "61", "\"10\"", "1e1"};
+    static final String[] BAD_DURATIONS = {"\"99999999999d\"", "\"9999999d\"", "\"9223372036854775807ms\"", "\"-1s\"", "\"8d\"", "\"1.5s\"",
+        "\"1e3s\"", "\"\u0661s\"", "\"\uff11s\"", "\"\"", "\"s\"", "5"};
+
+    static List<Case> outOfRange() {
+        List<Case> cases = new ArrayList<>();
+        for (String list : new String[] {"/api/v1/deliveries", "/api/v1/dead-letters", "/api/v1/customer-emails"}) {
+            for (String v : BAD_LIMITS) cases.add(new Case("GET", list + "?limit=" + v, null, "limit"));
+        }
+        for (String v : BAD_TIMES) {
+            cases.add(new Case("GET", "/api/v1/dead-letters?since=" + v, null, "since"));
+            String decoded = java.net.URLDecoder.decode(v, StandardCharsets.UTF_8);
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"webhook_id\":\"" + UUID + "\",\"since\":\"" + decoded + "\"}", "since"));
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"email_id\":\"" + UUID + "\",\"since\":\"" + decoded + "\"}", "since"));
+        }
+        String longId = UUID + "0";
+        for (String p : new String[] {"webhook_id", "event_id", "email_id", "cursor"}) {
+            for (String v : new String[] {longId, UUID.replace('-', '_'), "%00", UUID.substring(1), "g" + UUID.substring(1)}) {
+                cases.add(new Case("GET", "/api/v1/deliveries?" + p + "=" + v, null, p));
+            }
+        }
+        cases.add(new Case("GET", "/api/v1/dead-letters?webhook_id=" + longId, null, "webhook_id"));
+        cases.add(new Case("GET", "/api/v1/customer-emails?cursor=" + longId, null, "cursor"));
+        for (String p : new String[] {"delivery_id", "webhook_id", "email_id"}) {
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"" + p + "\":\"" + longId + "\"}", p));
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"" + p + "\":1e400}", p));
+        }
+        for (String v : BAD_INTEGERS) {
+            cases.add(new Case("POST", "/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/r\",\"events\":[\"*\"],\"timeout_seconds\":" + v + "}", "timeout_seconds"));
+            cases.add(new Case("PATCH", "/api/v1/webhooks/" + webhookId, "{\"timeout_seconds\":" + v + "}", "timeout_seconds"));
+            cases.add(new Case("PATCH", "/api/v1/connections/h", "{\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"timeout_seconds\":" + v + "}}}",
+                    "connection_details.http.timeout_seconds"));
+        }
+        for (String v : new String[] {"1e400", "99999999999999999999", "-9223372036854775809", "9223372036854775808", "1073741825", "0", "-1", "1.5"}) {
+            cases.add(new Case("PATCH", "/api/v1/connections/h", "{\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"max_response_size_bytes\":" + v + "}}}",
+                    "connection_details.http.max_response_size_bytes"));
+        }
+        for (String v : BAD_DURATIONS) {
+            cases.add(new Case("POST", "/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/r\",\"events\":[\"*\"],\"retry_schedule\":[" + v + "]}", "retry_schedule"));
+            cases.add(new Case("PATCH", "/api/v1/webhooks/" + webhookId, "{\"retry_schedule\":[\"1s\"," + v + "]}", "retry_schedule"));
+            cases.add(new Case("POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret", "{\"grace_period\":" + v + "}", "grace_period"));
+        }
+        return cases;
+    }
+
+    @Test
+    void outOfRangeTimesNumbersDurationsLimitsAndIdsAre400sNamingTheParameter() {
+        List<String> failures = new ArrayList<>();
+        for (Case c : outOfRange()) {
+            RawHttp.Res r = RawHttp.send(herald.port(), c.method(), c.target(), List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                    new String[] {"Content-Type", "application/json"}), c.body() == null ? null : c.body().getBytes(StandardCharsets.UTF_8));
+            JsonNode json = r.json();
+            String field = json == null ? null : json.at("/error/field").asString(null);
+            if (r.status() != 400 || field == null || !field.startsWith(c.field())) {
+                failures.add(c.method() + " " + c.target() + (c.body() == null ? "" : " <- " + c.body()) + " => " + r);
+            }
+        }
+        assertThat(failures).isEmpty();
     }
 }
