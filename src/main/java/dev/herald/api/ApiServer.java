@@ -89,7 +89,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.jetty.host = host;
             cfg.jetty.port = port;
             var r = cfg.routes;
-            r.before("/api/*", ctx -> authenticate(ctx, s.keys()));
+            r.before("/api/*", ctx -> {
+                authenticate(ctx, s.keys());
+                Http.checkRequest(ctx);
+            });
             opsRoutes(r, s.db(), s.metrics());
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);

@@ -10,7 +10,6 @@ import dev.herald.util.Hashes;
 import dev.herald.util.Json;
 import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -40,7 +39,7 @@ final class EmailRoutes {
                 throw new ApiException(413, "payload_too_large", "email request is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
             String key = EventRoutes.idempotencyKey(ctx);
-            JsonBody body = JsonBody.parse(new String(raw, StandardCharsets.UTF_8), EmailService.FIELDS);
+            JsonBody body = JsonBody.parse(raw, EmailService.FIELDS);
             EmailService.Accepted a = emails.send(p.projectId(), body, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());

@@ -4,8 +4,13 @@ import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
+import dev.herald.util.JsonBody;
 import dev.herald.util.Problem;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -65,6 +70,82 @@ public final class Http {
             throw new ApiException(403, "forbidden", "this API key's role " + p.role() + " cannot do this; needs " + Arrays.toString(roles), null);
         }
         return p;
+    }
+
+    /**
+     * What every {@code /api} request must be before a route reads it: a query string that decodes,
+     * and a body that is UTF-8 (declared so, or not declared at all) and decodes strictly, so a
+     * malformed byte is refused rather than replaced with U+FFFD.
+     */
+    static void checkRequest(Context ctx) {
+        checkQuery(ctx.queryString());
+        String type = ctx.header("Content-Type");
+        String charset = type == null ? null : charset(type);
+        if (charset != null && !charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
+            throw ApiException.invalid("Content-Type", "request bodies are UTF-8 JSON; charset '" + charset + "' is not supported");
+        }
+        byte[] body = ctx.bodyAsBytes();
+        if (body.length > 0) JsonBody.utf8(body);
+    }
+
+    /**
+     * Every {@code name=value} of a raw query string must percent-decode to UTF-8: a bad escape
+     * ({@code %zz}) or bytes that are not UTF-8 ({@code %E0%A4}) are refused naming the parameter, where
+     * a lenient decoder would drop the parameter or replace the bytes with U+FFFD.
+     */
+    static void checkQuery(String query) {
+        if (query == null || query.isEmpty()) return;
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String rawName = eq < 0 ? pair : pair.substring(0, eq);
+            String name = decode(rawName);
+            String field = name == null ? rawName.substring(0, Math.min(rawName.length(), 100)) : name;
+            if (name == null || decode(eq < 0 ? "" : pair.substring(eq + 1)) == null) {
+                throw ApiException.invalid(field, "query parameter '" + field + "' is not properly encoded: percent-escapes (%XX) must form UTF-8");
+            }
+        }
+    }
+
+    /** Percent-decodes {@code s} (and {@code +} as space) as strict UTF-8; null when it cannot. */
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length()) return null;
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0 || s.charAt(i + 1) > 'f' || s.charAt(i + 2) > 'f') return null;
+                bytes.write(hi * 16 + lo);
+                i += 2;
+            } else if (c == '+') {
+                bytes.write(' ');
+            } else {
+                // A character the client sent unescaped (Jetty has decoded it already): kept as it is.
+                int cp = s.codePointAt(i);
+                bytes.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+                i += Character.charCount(cp) - 1;
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** The {@code charset} parameter of a Content-Type, unquoted; null when there is none. */
+    static String charset(String contentType) {
+        for (String part : contentType.split(";")) {
+            String p = part.strip();
+            if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                String v = p.substring(8).strip();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) v = v.substring(1, v.length() - 1);
+                return v;
+            }
+        }
+        return null;
     }
 
     /** The {@code limit} query parameter: 1 to 500 in ASCII digits, default 50. */

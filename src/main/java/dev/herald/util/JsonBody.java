@@ -1,5 +1,11 @@
 package dev.herald.util;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,6 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A request's JSON object, read field by field. Every problem is an {@link Problem} naming the
  * field; unknown fields are rejected so a typo ({@code "retry_shedule"}) is not silently ignored.
+ * Request bytes are decoded as strict UTF-8 ({@link #utf8}): a malformed sequence is refused, never
+ * replaced with U+FFFD, so what Herald stores and signs is what the caller sent.
  */
 public final class JsonBody {
 
@@ -37,6 +45,29 @@ public final class JsonBody {
         }
         if (!(n instanceof ObjectNode o)) throw Problem.invalid(null, "request body must be a JSON object");
         return new JsonBody(o, "").only(allowed);
+    }
+
+    /** The request's bytes as a JSON object: decoded as strict UTF-8, then parsed as {@link #parse(String, Set)}. */
+    public static JsonBody parse(byte[] raw, Set<String> allowed) {
+        return parse(utf8(raw), allowed);
+    }
+
+    /**
+     * The request body's bytes as text, refusing any byte sequence that is not UTF-8 (a stray
+     * {@code 0xFF}, an encoded surrogate such as {@code ED A0 80}, an overlong form such as
+     * {@code C0 AF}, a truncated sequence) with a 400 that says where.
+     */
+    public static String utf8(byte[] raw) {
+        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(raw);
+        try {
+            return strict.decode(in).toString();
+        } catch (MalformedInputException e) {
+            throw Problem.invalid(null, "request body is not valid UTF-8: malformed bytes at offset " + in.position());
+        } catch (CharacterCodingException e) {
+            throw Problem.invalid(null, "request body is not valid UTF-8");
+        }
     }
 
     /** An empty body is treated as {@code {}}. */

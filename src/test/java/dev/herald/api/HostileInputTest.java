@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.herald.support.Api;
 import dev.herald.support.RawHttp;
 import dev.herald.support.TestHerald;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -15,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input, and
- * out-of-range times, numbers, durations, limits and ids.
+ * No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input,
+ * out-of-range times, numbers, durations, limits and ids, and bodies that are not UTF-8.
  */
 class HostileInputTest {
     static TestHerald herald;
@@ -200,5 +202,44 @@ class HostileInputTest {
             }
         }
         assertThat(failures).isEmpty();
+    }
+
+    /** Byte sequences that are not UTF-8: a stray FF FE, an encoded surrogate, overlong forms, a 5-byte form, past U+10FFFF, truncated, a lone continuation. */
+    static final String[] NOT_UTF8 = {"fffe", "eda080", "edbfbf", "c0af", "e080af", "f08282ac", "f888808080", "f4908080", "e282", "80", "c3"};
+
+    @Test
+    void bodiesThatAreNotUtf8Are400sOnEveryJsonRoute() {
+        int deliveriesBefore = api.get("/api/v1/deliveries?limit=500").json().get("data").size();
+        List<String> failures = new ArrayList<>();
+        for (String[] route : bodyRoutes()) {
+            for (String hex : NOT_UTF8) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                body.writeBytes("{\"type\":\"a.b\",\"data\":{\"text\":\"caf".getBytes(StandardCharsets.UTF_8));
+                body.writeBytes(HexFormat.of().parseHex(hex));
+                body.writeBytes("\"}}".getBytes(StandardCharsets.UTF_8));
+                RawHttp.Res r = RawHttp.send(herald.port(), route[0], route[1], List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                        new String[] {"Content-Type", "application/json"}), body.toByteArray());
+                JsonNode json = r.json();
+                if (r.status() != 400 || json == null || !json.at("/error/message").asString("").contains("request body is not valid UTF-8")) {
+                    failures.add(route[0] + " " + route[1] + " <- " + hex + " => " + r);
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(api.get("/api/v1/deliveries?limit=500").json().get("data").size()).as("no event was accepted").isEqualTo(deliveriesBefore);
+
+        RawHttp.Res latin1 = RawHttp.send(herald.port(), "POST", "/api/v1/events", List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                new String[] {"Content-Type", "application/json; charset=iso-8859-1"}), "{\"type\":\"a.b\",\"data\":{\"t\":\"caf\u00e9\"}}".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(latin1.status()).as(latin1.toString()).isEqualTo(400);
+        assertThat(latin1.json().at("/error/field").asString()).isEqualTo("Content-Type");
+
+        // Real UTF-8 (two-, three- and four-byte forms), declared or not, still goes through unchanged.
+        String name = "Zo\u00eb \u2014 \ud83d\ude00";
+        for (String type : new String[] {"application/json", "application/json; charset=UTF-8", "application/json;charset=\"utf-8\""}) {
+            RawHttp.Res ok = RawHttp.send(herald.port(), "POST", "/api/v1/api-keys", List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                    new String[] {"Content-Type", type}), ("{\"name\":\"" + name + "\",\"role\":\"VIEWER\"}").getBytes(StandardCharsets.UTF_8));
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+            assertThat(ok.json().get("name").asString()).isEqualTo(name);
+        }
     }
 }
