@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -20,9 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
  * A request's JSON object, read field by field. Every problem is an {@link Problem} naming the
  * field; unknown fields are rejected so a typo ({@code "retry_shedule"}) is not silently ignored.
  * Request bytes are decoded as strict UTF-8 ({@link #utf8}): a malformed sequence is refused, never
- * replaced with U+FFFD, so what Herald stores and signs is what the caller sent.
+ * replaced with U+FFFD, so what Herald stores and signs is what the caller sent. Parse errors are told
+ * in plain words with a line and column; the JSON library's class and setting names never reach the caller.
  */
 public final class JsonBody {
+    /** What marks a parser message as internal: a quoted identifier, a dotted class name, an exception type. */
+    private static final Pattern INTERNAL = Pattern.compile("`|\\b[a-z]\\w*\\.[a-z]\\w*\\.|Exception|\\bjava\\b|jackson|Source:", Pattern.CASE_INSENSITIVE);
 
     private final ObjectNode node;
     private final String prefix;
@@ -38,7 +43,7 @@ public final class JsonBody {
         try {
             n = Json.parse(text);
         } catch (JacksonException e) {
-            throw Problem.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
+            throw Problem.invalid(null, "request body is not valid JSON: " + plain(e));
         } catch (NumberFormatException | ArithmeticException e) {
             // A number past what the parser may hold (1e999999999999): Jackson raises this without wrapping it.
             throw Problem.invalid(null, "request body is not valid JSON: a number is out of range (exponent or digits too large)");
@@ -68,6 +73,25 @@ public final class JsonBody {
         } catch (CharacterCodingException e) {
             throw Problem.invalid(null, "request body is not valid UTF-8");
         }
+    }
+
+    /**
+     * The parser's complaint in plain words, with where it happened: the library's own message without
+     * its internal references (the setting behind a limit, the source description), or a generic one
+     * when what remains would still name its internals.
+     */
+    static String plain(JacksonException e) {
+        String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        m = m.replaceAll(",? from `[^`]*`", "");
+        int cut = m.indexOf(" (start marker at");
+        if (cut >= 0) m = m.substring(0, cut);
+        cut = m.indexOf("[Source:");
+        if (cut >= 0) m = m.substring(0, cut);
+        m = m.strip();
+        if (m.isEmpty() || m.length() > 300 || INTERNAL.matcher(m).find()) m = "malformed JSON";
+        TokenStreamLocation at = e.getLocation();
+        if (at != null && at.getLineNr() > 0) m += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        return m;
     }
 
     /** An empty body is treated as {@code {}}. */

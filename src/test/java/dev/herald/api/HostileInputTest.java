@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input,
- * out-of-range times, numbers, durations, limits and ids, and bodies that are not UTF-8.
+ * out-of-range times, numbers, durations, limits and ids, bodies that are not UTF-8, and requests
+ * Jetty refuses before a route runs; every refusal is the documented JSON error without internals.
  */
 class HostileInputTest {
     static TestHerald herald;
@@ -87,13 +89,15 @@ class HostileInputTest {
         };
     }
 
+    /** Every body on every route: never a 5xx, and every refusal the documented JSON error without internal names. */
     @Test
     void noBodyOnAnyRouteCausesA5xx() {
         List<String> failures = new ArrayList<>();
         for (String[] r : bodyRoutes()) {
             for (String body : BODIES) {
                 Api.Res res = api.send(r[0], r[1], body, Map.of());
-                if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400) {
+                if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400
+                        || res.status() >= 400 && INTERNALS.matcher(res.text()).find()) {
                     failures.add(r[0] + " " + r[1] + " <- " + body.substring(0, Math.min(60, body.length())) + " => " + res);
                 }
             }
@@ -241,5 +245,56 @@ class HostileInputTest {
             assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
             assertThat(ok.json().get("name").asString()).isEqualTo(name);
         }
+    }
+
+    /** What an error body must never show: an HTML page, a library's or the JDK's class names. */
+    static final Pattern INTERNALS = Pattern.compile("<html|<body|tools\\.jackson|com\\.fasterxml|org\\.eclipse|io\\.javalin|java\\.|jakarta\\.|dev\\.herald|Exception|`");
+
+    static final String[] BAD_JSON = {"{", "}", "[", "{\"a\":}", "{\"a\":1}x", "{\"a\":'x'}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}", "{\"a\":.5}",
+        "{\"a\":1e999999999999}", "{\"a\":-1e-999999999999}", "{\"a\":[1e9999999999,2]}", "{\"a\":1" + "0".repeat(2000) + "}", "{\"a\":" + "[".repeat(1200) + "]".repeat(1200) + "}",
+        "{\"a\":\"\\ud800x\"}", "{\"\\ud800\":1}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\x41\"}", "{\"a\":\"\u0001\"}", "{\"a\":1,\"a\":2}",
+        "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"" + "x".repeat(100) + "}", "\ufeff{}", "{\"a\":[1,]}", "{\"a\":{\"b\":1,}}", "/*c*/{}", "{}//"};
+
+    @Test
+    void errorsFromEveryLayerAreTheDocumentedJsonWithoutHtmlOrClassNames() {
+        List<String[]> auth = List.<String[]>of(new String[] {"Authorization", "Bearer " + key});
+        List<RawHttp.Res> answers = new ArrayList<>();
+        List<String> asked = new ArrayList<>();
+        for (String target : new String[] {"/api/v1/webhooks/%00", "/api/v1/webhooks/%2F", "/api/v1/webhooks/a%2Fb", "/api/v1/x%", "/api/v1/x%zz",
+            "/api/v1/%c0%ae%c0%ae/", "/api/v1/webhooks/%2e%2e%2f%2e%2e", "/api/v1/webhooks/..%5c..", "/api/v1//webhooks", "/api/v1/webhooks;x=1",
+            "/api/v1/webhooks/" + "a".repeat(20_000), "/%00", "/metrics%00", "/review/drafts/%00", "/api/v1/deliveries?limit=%zz",
+            "/api/v1/deliveries?since=%E0%A4", "/api/v1/deliveries?%zz=1", "/nothing-here", "*"}) {
+            asked.add("GET " + target);
+            answers.add(RawHttp.send(herald.port(), "GET", target, auth, null));
+        }
+        asked.add("60 KB header");
+        answers.add(RawHttp.send(herald.port(), "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Big", "a".repeat(60_000)}), null));
+        asked.add("control character in a header");
+        answers.add(RawHttp.send(herald.port(), "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Bad", "a\u0001b"}), null));
+        for (String line : new String[] {"GET /api/v1/webhooks HTTP/9.9", "GET /api/v1/webhooks HTTP/1.1 extra", "BREW /api/v1/webhooks HTTP/1.1",
+            "GET api/v1/webhooks HTTP/1.1", "GET /api/v1/webhooks HTTP/1.1\u0000"}) {
+            asked.add(line);
+            answers.add(RawHttp.exchange(herald.port(), (line + "\r\nHost: a\r\nAuthorization: Bearer " + key + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8)));
+        }
+        for (String body : BAD_JSON) {
+            for (String route : new String[] {"/api/v1/webhooks", "/api/v1/events", "/api/v1/emails"}) {
+                asked.add("POST " + route + " <- " + body.substring(0, Math.min(40, body.length())));
+                answers.add(RawHttp.send(herald.port(), "POST", route, List.<String[]>of(auth.get(0), new String[] {"Content-Type", "application/json"}),
+                        body.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        asked.add("wrong method");
+        answers.add(RawHttp.send(herald.port(), "PUT", "/api/v1/events", auth, new byte[0]));
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < answers.size(); i++) {
+            RawHttp.Res r = answers.get(i);
+            JsonNode json = r.json();
+            boolean shaped = json != null && json.at("/error/code").isString() && json.at("/error/message").isString();
+            if (r.status() < 400 || r.status() >= 500 || !String.valueOf(r.header("Content-Type")).startsWith("application/json") || !shaped
+                    || INTERNALS.matcher(r.body()).find()) {
+                failures.add(asked.get(i) + " => " + r);
+            }
+        }
+        assertThat(failures).isEmpty();
     }
 }
