@@ -7,7 +7,6 @@ import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
-import dev.herald.projects.Principal;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
 import dev.herald.util.Json;
@@ -24,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.slf4j.Logger;
@@ -96,7 +94,7 @@ public final class ApiServer implements AutoCloseable {
             common(cfg, host, port, Math.max(s.maxEventBytes(), MIN_BODY_LIMIT) + 1024L, s.metrics(), clientErrors);
             var r = cfg.routes;
             r.before("/api/*", ctx -> {
-                authenticate(ctx, s.keys());
+                Credentials.authenticate(ctx, s.keys());
                 Http.checkRequest(ctx);
             });
             opsRoutes(r, s.db(), s.metrics());
@@ -136,6 +134,7 @@ public final class ApiServer implements AutoCloseable {
         r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
         r.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", Credentials.CHALLENGE);
                 clientErrors.note("unauthorized", e.getMessage() + ": " + ctx.method() + " " + ctx.path() + " from " + ctx.ip());
             }
             Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
@@ -175,16 +174,6 @@ public final class ApiServer implements AutoCloseable {
         log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
         ctx.header("Retry-After", "5");
         Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
-    }
-
-    private static void authenticate(Context ctx, ApiKeys keys) {
-        String key = ctx.header("X-Api-Key");
-        String auth = ctx.header("Authorization");
-        if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) key = auth.substring(7).trim();
-        if (key == null) throw new ApiException(401, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-Api-Key)", null);
-        Optional<Principal> p = keys.authenticate(key);
-        if (p.isEmpty()) throw new ApiException(401, "unauthorized", "the API key is not valid", null);
-        ctx.attribute(Http.PRINCIPAL, p.get());
     }
 
     public ApiServer start() {

@@ -65,7 +65,7 @@ public final class Http {
     /** The authenticated caller, who must hold one of {@code roles}; otherwise 403. */
     public static Principal require(Context ctx, Role... roles) {
         Principal p = ctx.attribute(PRINCIPAL);
-        if (p == null) throw new ApiException(401, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-Api-Key)", null);
+        if (p == null) throw new ApiException(401, "unauthorized", Credentials.REQUIRED, null);
         if (!Set.of(roles).contains(p.role())) {
             throw new ApiException(403, "forbidden", "this API key's role " + p.role() + " cannot do this; needs " + Arrays.toString(roles), null);
         }

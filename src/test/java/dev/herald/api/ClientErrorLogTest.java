@@ -111,8 +111,9 @@ class ClientErrorLogTest {
                         .isEqualTo(400);
                 assertThat(RawHttp.send(port, "POST", "/api/v1/events", auth, new byte[] {'{', (byte) 0xff, '}'}).status()).isEqualTo(400);
                 assertThat(RawHttp.send(port, "POST", "/api/v1/events", auth, "{\"a\":1e999999999999}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
-                // bad keys, and what Jetty refuses itself
+                // bad keys, ambiguous keys, and what Jetty refuses itself
                 assertThat(RawHttp.send(port, "GET", "/api/v1/webhooks", List.<String[]>of(new String[] {"X-Api-Key", "bogus"}), null).status()).isEqualTo(401);
+                assertThat(RawHttp.send(port, "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Api-Key", key}), null).status()).isEqualTo(400);
                 assertThat(RawHttp.send(port, "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Big", "a".repeat(60_000)}), null).status())
                         .isEqualTo(431);
                 assertThat(RawHttp.exchange(port, "GET /api/v1/webhooks HTTP/9.9\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.UTF_8)).status())
