@@ -18,11 +18,13 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
 import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.slf4j.Logger;
@@ -48,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
     private static final long MIN_BODY_LIMIT = 1 << 20;
     /** At most one log line per kind of client error this often. */
     static final Duration CLIENT_ERROR_LOG_EVERY = Duration.ofMinutes(1);
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
     private final Javalin app;
 
@@ -111,7 +114,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * What every server shares: virtual threads, the body limit, Jetty's own errors as JSON.
+     * What every server shares: virtual threads, the body limit, Jetty's own errors as JSON, and one
+     * request metric per answered request, by route template.
      */
     private static void common(JavalinConfig cfg, String host, int port, long maxBody, Metrics metrics, ClientErrorLog clientErrors) {
         cfg.startup.showJavalinBanner = false;
@@ -126,6 +130,16 @@ public final class ApiServer implements AutoCloseable {
         cfg.jetty.modifyServletContextHandler(h -> {
             h.setErrorHandler(jettyErrors);
             h.addFilter(new FilterHolder(new BodyLimit(maxBody)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        });
+        cfg.requestLogger.http((ctx, ms) -> {
+            Endpoint e = ctx.endpoints().matchedHttpEndpoint();
+            String route = e == null ? "unmatched" : e.path;
+            String method = METHODS.contains(ctx.method().name()) ? ctx.method().name() : "OTHER";
+            int status = ctx.statusCode();
+            metrics.apiRequest(route, method, status, Duration.ofNanos((long) (ms * 1_000_000)));
+            if (status == 202 && "POST".equals(method) && "/api/v1/events".equals(route) && ctx.res().getHeader("Idempotent-Replayed") == null) {
+                metrics.eventAccepted();
+            }
         });
     }
 
