@@ -89,6 +89,8 @@ public final class Herald implements AutoCloseable {
             SecretBox secrets = new SecretBox(MasterKey.load(cfg));
             KeyCheck.verify(db, secrets);
             Metrics metrics = new Metrics();
+            add("metrics", null, metrics);
+            db.publishPoolMetrics(metrics.registry());
             OutboundPolicy policy = new OutboundPolicy(cfg.outbound());
             OutboundClient outbound = new OutboundClient(policy, resolver, cfg.maxResponseSizeBytes(), cfg.perWebhookConcurrency());
             add("outbound client", null, outbound);

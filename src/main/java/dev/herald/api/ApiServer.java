@@ -9,7 +9,6 @@ import dev.herald.inbound.InboundService;
 import dev.herald.inbound.InboundSources;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
-import dev.herald.projects.Principal;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
 import dev.herald.util.Json;
@@ -17,20 +16,29 @@ import dev.herald.util.Problem;
 import dev.herald.webhooks.EventService;
 import dev.herald.webhooks.WebhookService;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
+import jakarta.servlet.DispatcherType;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The HTTP API on Javalin (Jetty 12, virtual threads). Every error leaves as
- * {@code {"error": {"code", "message", "field"?}}}; an unexpected exception is a logged 500 without
- * internals, a database outage a 503.
+ * {@code {"error": {"code", "message", "field"?}}}, including those Jetty answers before a route runs
+ * ({@link JsonErrorHandler}); an unexpected exception is a logged 500 without internals, a database
+ * outage a 503. What clients get wrong is logged at most once a minute per kind ({@link ClientErrorLog}),
+ * never with a stack trace.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -41,6 +49,12 @@ public final class ApiServer implements AutoCloseable {
                            Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates,
                            InboundSources inboundSources, InboundService inbound, int maxInboundBytes) {}
 
+    /** Bodies up to this size are always accepted, whatever HERALD_MAX_EVENT_SIZE_BYTES says (templates, connections). */
+    private static final long MIN_BODY_LIMIT = 1 << 20;
+    /** At most one log line per kind of client error this often. */
+    static final Duration CLIENT_ERROR_LOG_EVERY = Duration.ofMinutes(1);
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
     private final Javalin app;
 
     private ApiServer(Javalin app) {
@@ -50,13 +64,10 @@ public final class ApiServer implements AutoCloseable {
     /** The operational endpoints alone (/healthz, /readyz, /metrics), for a worker process. */
     public static ApiServer opsOnly(Database db, Metrics metrics, String host, int port) {
         return new ApiServer(Javalin.create(cfg -> {
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.concurrency.useVirtualThreads = true;
-            cfg.jetty.host = host;
-            cfg.jetty.port = port;
+            ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
+            common(cfg, host, port, MIN_BODY_LIMIT, metrics, clientErrors);
             opsRoutes(cfg.routes, db, metrics);
-            cfg.routes.error(404, ctx -> Http.json(ctx, 404, Http.error("not_found", "no such route: " + ctx.method() + " " + ctx.path(), null)));
+            errors(cfg.routes, clientErrors);
         }));
     }
 
@@ -85,14 +96,13 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(Services s, String host, int port, List<Consumer<RoutesConfig>> pages) {
         this.app = Javalin.create(cfg -> {
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.concurrency.useVirtualThreads = true;
-            cfg.http.maxRequestSize = Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), 1 << 20) + 1024L;
-            cfg.jetty.host = host;
-            cfg.jetty.port = port;
+            ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
+            common(cfg, host, port, Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), MIN_BODY_LIMIT) + 1024L, s.metrics(), clientErrors);
             var r = cfg.routes;
-            r.before("/api/*", ctx -> authenticate(ctx, s.keys()));
+            r.before("/api/*", ctx -> {
+                Credentials.authenticate(ctx, s.keys());
+                Http.checkRequest(ctx);
+            });
             opsRoutes(r, s.db(), s.metrics());
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);
@@ -103,46 +113,85 @@ public final class ApiServer implements AutoCloseable {
             pages.forEach(p -> p.accept(r));
             new InboundRoutes(s.inboundSources(), s.inbound(), s.maxInboundBytes()).register(r);
             new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.inbound(), s.maxEventBytes()).register(r);
-            r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
-            r.exception(ApiException.class, (e, ctx) -> Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field())));
-            r.exception(StoreException.class, (e, ctx) -> {
-                log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
-                ctx.header("Retry-After", "5");
-                Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
-            });
-            r.exception(HttpResponseException.class, (e, ctx) -> Http.json(ctx, e.getStatus(),
-                    Http.error(switch (e.getStatus()) {
-                        case 400 -> "invalid_request";
-                        case 404 -> "not_found";
-                        case 405 -> "method_not_allowed";
-                        case 413 -> "payload_too_large";
-                        default -> "http_" + e.getStatus();
-                    }, e.getMessage(), null)));
-            r.exception(Exception.class, (e, ctx) -> {
-                if (e.getCause() instanceof StoreException) {
-                    Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
-                    return;
-                }
-                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-                Http.json(ctx, 500, Http.error("internal", "internal error", null));
-            });
-            r.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 404, Http.error("not_found", "no such route: " + ctx.method() + " " + ctx.path(), null));
-            });
-            r.error(405, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 405, Http.error("method_not_allowed", "method not allowed", null));
-            });
+            errors(r, clientErrors);
         });
     }
 
-    private static void authenticate(Context ctx, ApiKeys keys) {
-        String key = ctx.header("X-Api-Key");
-        String auth = ctx.header("Authorization");
-        if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) key = auth.substring(7).trim();
-        if (key == null) throw new ApiException(401, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-Api-Key)", null);
-        Optional<Principal> p = keys.authenticate(key);
-        if (p.isEmpty()) throw new ApiException(401, "unauthorized", "the API key is not valid", null);
-        ctx.attribute(Http.PRINCIPAL, p.get());
+    /**
+     * What every server shares: virtual threads, the body limit, Jetty's own errors as JSON, and one
+     * request metric per answered request, by route template.
+     */
+    private static void common(JavalinConfig cfg, String host, int port, long maxBody, Metrics metrics, ClientErrorLog clientErrors) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.concurrency.useVirtualThreads = true;
+        // BodyLimit enforces the limit (Javalin's own logs a WARN line per oversized body).
+        cfg.http.maxRequestSize = Long.MAX_VALUE;
+        cfg.jetty.host = host;
+        cfg.jetty.port = port;
+        JsonErrorHandler jettyErrors = new JsonErrorHandler(clientErrors);
+        cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+        cfg.jetty.modifyServletContextHandler(h -> {
+            h.setErrorHandler(jettyErrors);
+            h.addFilter(new FilterHolder(new BodyLimit(maxBody)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        });
+        cfg.requestLogger.http((ctx, ms) -> {
+            Endpoint e = ctx.endpoints().matchedHttpEndpoint();
+            String route = e == null ? "unmatched" : e.path;
+            String method = METHODS.contains(ctx.method().name()) ? ctx.method().name() : "OTHER";
+            int status = ctx.statusCode();
+            metrics.apiRequest(route, method, status, Duration.ofNanos((long) (ms * 1_000_000)));
+            if (status == 202 && "POST".equals(method) && "/api/v1/events".equals(route) && ctx.res().getHeader("Idempotent-Replayed") == null) {
+                metrics.eventAccepted();
+            }
+        });
+    }
+
+    /** Every exception a route can raise, as the documented JSON error; nothing a client did is logged with a stack trace. */
+    private static void errors(RoutesConfig r, ClientErrorLog clientErrors) {
+        r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
+        r.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", Credentials.CHALLENGE);
+                clientErrors.note("unauthorized", e.getMessage() + ": " + ctx.method() + " " + ctx.path() + " from " + ctx.ip());
+            }
+            Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
+        });
+        r.exception(BodyLimit.TooLarge.class, (e, ctx) -> tooLarge(ctx, e, clientErrors));
+        r.exception(StoreException.class, (e, ctx) -> unavailable(ctx, e));
+        r.exception(HttpResponseException.class, (e, ctx) -> Http.json(ctx, e.getStatus(),
+                Http.error(JsonErrorHandler.code(e.getStatus()), e.getMessage(), null)));
+        r.exception(Exception.class, (e, ctx) -> {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof StoreException se) {
+                    unavailable(ctx, se);
+                    return;
+                }
+                if (c instanceof BodyLimit.TooLarge t) {
+                    tooLarge(ctx, t, clientErrors);
+                    return;
+                }
+            }
+            log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+            Http.json(ctx, 500, Http.error("internal", "internal error", null));
+        });
+        r.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 404, Http.error("not_found", "no such route: " + ctx.method() + " " + ctx.path(), null));
+        });
+        r.error(405, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 405, Http.error("method_not_allowed", "method not allowed", null));
+        });
+    }
+
+    private static void tooLarge(Context ctx, BodyLimit.TooLarge e, ClientErrorLog clientErrors) {
+        clientErrors.note("payload_too_large", ctx.method() + " " + ctx.path() + " from " + ctx.ip() + ": " + e.getMessage());
+        Http.json(ctx, 413, Http.error("payload_too_large", e.getMessage(), null));
+    }
+
+    private static void unavailable(Context ctx, StoreException e) {
+        log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+        ctx.header("Retry-After", "5");
+        Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
     }
 
     public ApiServer start() {

@@ -39,7 +39,7 @@ final class CustomerEmailRoutes {
         r.get("/api/v1/customer-emails", ctx -> {
             Principal p = Http.require(ctx, READERS);
             int limit = Http.limit(ctx);
-            List<CustomerEmail> rows = service.list(p.projectId(), ctx.queryParam("status"), ctx.queryParam("session_id"), ctx.queryParam("cursor"), limit + 1);
+            List<CustomerEmail> rows = service.list(p.projectId(), ctx.queryParam("status"), ctx.queryParam("session_id"), Http.idOrName(ctx.queryParam("cursor")), limit + 1);
             ObjectNode page = Json.object();
             ArrayNode data = page.putArray("data");
             for (int i = 0; i < Math.min(limit, rows.size()); i++) data.add(view(rows.get(i), false));
@@ -48,22 +48,22 @@ final class CustomerEmailRoutes {
         });
         r.get("/api/v1/customer-emails/{id}", ctx -> {
             Principal p = Http.require(ctx, READERS);
-            Http.json(ctx, 200, view(service.get(p.projectId(), ctx.pathParam("id")), true));
+            Http.json(ctx, 200, view(service.get(p.projectId(), Http.id(ctx)), true));
         });
         r.post("/api/v1/customer-emails/{id}/approve", ctx -> {
             Principal p = Http.require(ctx, Role.REVIEWER, Role.CLIENT_ADMIN);
             JsonBody b = JsonBody.parseOptional(ctx.body(), Set.of("destination_sha256"));
-            Http.json(ctx, 200, view(service.approve(p, ctx.pathParam("id"), b.string("destination_sha256", false)), true));
+            Http.json(ctx, 200, view(service.approve(p, Http.id(ctx), b.string("destination_sha256", false)), true));
         });
         r.post("/api/v1/customer-emails/{id}/reject", ctx -> {
             Principal p = Http.require(ctx, Role.REVIEWER, Role.CLIENT_ADMIN);
             JsonBody b = JsonBody.parseOptional(ctx.body(), Set.of("reason"));
-            Http.json(ctx, 200, view(service.reject(p, ctx.pathParam("id"), b.string("reason", false)), true));
+            Http.json(ctx, 200, view(service.reject(p, Http.id(ctx), b.string("reason", false)), true));
         });
         r.post("/api/v1/customer-emails/{id}/send", ctx -> {
             Principal p = Http.require(ctx, Role.PUBLISHER, Role.CLIENT_ADMIN);
             JsonBody.parseOptional(ctx.body(), Set.of());
-            CustomerEmailService.Sent s = service.send(p.projectId(), ctx.pathParam("id"));
+            CustomerEmailService.Sent s = service.send(p.projectId(), Http.id(ctx));
             Http.json(ctx, s.queuedNow() ? 202 : 200, view(s.email(), true));
         });
     }

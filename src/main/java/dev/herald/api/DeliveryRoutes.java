@@ -34,11 +34,11 @@ final class DeliveryRoutes {
         });
         r.get("/api/v1/deliveries/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, service.get(p.projectId(), ctx.pathParam("id")));
+            Http.json(ctx, 200, service.get(p.projectId(), Http.id(ctx)));
         });
         r.post("/api/v1/deliveries/{id}/retry", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            Http.json(ctx, 202, service.retry(p.projectId(), ctx.pathParam("id")));
+            Http.json(ctx, 202, service.retry(p.projectId(), Http.id(ctx)));
         });
         r.post("/api/v1/deliveries/{id}/cancel", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
@@ -75,9 +75,9 @@ final class DeliveryRoutes {
                 throw ApiException.invalid("delivery_id", "'delivery_id' cannot be combined with 'webhook_id', 'email_id' or 'since'");
             }
             if (webhookId != null && emailId != null) throw ApiException.invalid("email_id", "'email_id' cannot be combined with 'webhook_id'");
-            if (deliveryId != null && !Ids.isUuid(deliveryId)) throw ApiException.invalid("delivery_id", "'delivery_id' must be a UUID");
-            if (webhookId != null && !Ids.isUuid(webhookId)) throw ApiException.invalid("webhook_id", "'webhook_id' must be a UUID");
-            if (emailId != null && !Ids.isUuid(emailId)) throw ApiException.invalid("email_id", "'email_id' must be a UUID");
+            if (deliveryId != null) deliveryId = Http.uuid(deliveryId, "delivery_id");
+            if (webhookId != null) webhookId = Http.uuid(webhookId, "webhook_id");
+            if (emailId != null) emailId = Http.uuid(emailId, "email_id");
             int n = service.replay(p.projectId(), deliveryId, webhookId, emailId, since == null ? null : Http.time(since, "since"));
             if (deliveryId != null && n == 0) throw ApiException.notFound("dead letter");
             ObjectNode out = Json.object();
@@ -102,7 +102,9 @@ final class DeliveryRoutes {
 
     private static String cursor(Context ctx) {
         String c = ctx.queryParam("cursor");
-        if (c != null && !Ids.isUuid(c)) throw ApiException.invalid("cursor", "'cursor' must be the next_cursor of a previous page");
+        if (c == null) return null;
+        c = c.toLowerCase(java.util.Locale.ROOT);
+        if (!Ids.isUuid(c)) throw ApiException.invalid("cursor", "'cursor' must be the next_cursor of a previous page");
         return c;
     }
 }

@@ -11,7 +11,6 @@ import dev.herald.util.Hashes;
 import dev.herald.util.Json;
 import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -43,14 +42,14 @@ final class EmailRoutes {
                 throw new ApiException(413, "payload_too_large", "email request is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
             String key = EventRoutes.idempotencyKey(ctx);
-            JsonBody body = JsonBody.parse(new String(raw, StandardCharsets.UTF_8), EmailService.FIELDS);
+            JsonBody body = JsonBody.parse(raw, EmailService.FIELDS);
             EmailService.Accepted a = emails.send(p.projectId(), body, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
         });
         r.get("/api/v1/emails/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            ObjectNode email = emails.get(p.projectId(), ctx.pathParam("id"), deliveries);
+            ObjectNode email = emails.get(p.projectId(), Http.id(ctx), deliveries);
             // What providers reported about it (docs/inbound.md), in the order it happened.
             email.set("statuses", inbound.statusesOfEmail(p.projectId(), email.get("id").asString()));
             Http.json(ctx, 200, email);

@@ -41,15 +41,15 @@ final class WebhookRoutes {
         });
         r.get("/api/v1/webhooks/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, view(service.get(p.projectId(), ctx.pathParam("id"))));
+            Http.json(ctx, 200, view(service.get(p.projectId(), Http.id(ctx))));
         });
         r.patch("/api/v1/webhooks/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            Http.json(ctx, 200, view(service.update(p.projectId(), ctx.pathParam("id"), JsonBody.parse(ctx.body(), WebhookService.FIELDS))));
+            Http.json(ctx, 200, view(service.update(p.projectId(), Http.id(ctx), JsonBody.parse(ctx.body(), WebhookService.FIELDS))));
         });
         r.delete("/api/v1/webhooks/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            service.delete(p.projectId(), ctx.pathParam("id"));
+            service.delete(p.projectId(), Http.id(ctx));
             ctx.status(204);
         });
         r.post("/api/v1/webhooks/{id}/test", ctx -> {
@@ -59,7 +59,7 @@ final class WebhookRoutes {
         });
         r.post("/api/v1/webhooks/{id}/rotate-secret", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            WebhookService.WithSecret rotated = service.rotate(p.projectId(), ctx.pathParam("id"), JsonBody.parseOptional(ctx.body(), java.util.Set.of("grace_period")));
+            WebhookService.WithSecret rotated = service.rotate(p.projectId(), Http.id(ctx), JsonBody.parseOptional(ctx.body(), java.util.Set.of("grace_period")));
             ObjectNode v = view(rotated.webhook());
             v.put("secret", rotated.secret());
             Http.json(ctx, 200, v);

@@ -84,7 +84,8 @@ public final class ConnectionService {
     }
 
     /** A connection by name or id within a project, in clear; empty when there is none. */
-    public java.util.Optional<Opened> find(String projectId, String nameOrId) {
+    public java.util.Optional<Opened> find(String projectId, String given) {
+        String nameOrId = Ids.canonical(given);
         java.util.Optional<Connection> c = db.read(h -> Ids.isUuid(nameOrId)
                 ? ConnectionRepository.findById(h, nameOrId).filter(x -> x.projectId().equals(projectId))
                 : ConnectionNames.isValid(nameOrId) ? ConnectionRepository.find(h, projectId, nameOrId) : java.util.Optional.<Connection>empty());

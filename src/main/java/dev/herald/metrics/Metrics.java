@@ -1,7 +1,16 @@
 package dev.herald.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -9,17 +18,45 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Herald's meters, exposed at {@code /metrics} in the Prometheus text format. */
-public final class Metrics {
+/**
+ * Herald's meters, exposed at {@code /metrics} in the Prometheus text format. Every family has help
+ * text (docs/operations.md lists them all with their labels), and every label takes a bounded set of
+ * values: channels, outcomes, route templates (never raw paths), methods and status codes. The JVM's
+ * own meters (memory, GC, threads, CPU, uptime) and, once {@link #registry()} is handed to the
+ * database, its connection pools' are on the same page.
+ */
+public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong queueDepth = new AtomicLong();
     private final AtomicLong oldestDueAgeMs = new AtomicLong();
     private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
     private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+    private final Map<String, Timer> requests = new ConcurrentHashMap<>();
+    private final Counter eventsAccepted;
+    private final Counter webhooksDisabled;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public Metrics() {
-        registry.gauge("herald.queue.depth", queueDepth);
-        registry.gauge("herald.queue.oldest.due.age.seconds", oldestDueAgeMs, v -> v.get() / 1000.0);
+        // Micrometer's names that promtool's lint refuses: a unit abbreviated (ns) and a gauge ending in _count.
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("jvm.available.processors") : id;
+            }
+        });
+        Gauge.builder("herald.queue.depth", queueDepth, AtomicLong::get)
+                .description("Deliveries pending or in flight, in the whole installation").register(registry);
+        Gauge.builder("herald.queue.oldest.due.age.seconds", oldestDueAgeMs, v -> v.get() / 1000.0)
+                .description("How late the most overdue pending delivery is, in seconds (0 when none is overdue)").register(registry);
+        eventsAccepted = Counter.builder("herald.events.accepted")
+                .description("Events accepted by POST /api/v1/events (idempotent repeats not counted)").register(registry);
+        webhooksDisabled = Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
     }
 
     /** Counts a provider callback by provider and outcome: {@code verified}, {@code rejected} (any reason), {@code duplicate} (repeated items). */
@@ -30,17 +67,32 @@ public final class Metrics {
 
     /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */
     public void delivery(String channel, String outcome) {
-        deliveries.computeIfAbsent(channel + "/" + outcome, k -> Counter.builder("herald.deliveries").description("Delivery attempts by outcome")
+        deliveries.computeIfAbsent(channel + "/" + outcome, k -> Counter.builder("herald.deliveries").description("Delivery attempts by channel and outcome")
                 .tag("channel", channel).tag("outcome", outcome).register(registry)).increment();
     }
 
     public void attemptLatency(String channel, Duration d) {
-        latency.computeIfAbsent(channel, k -> Timer.builder("herald.attempt.duration").description("Duration of delivery attempts")
+        latency.computeIfAbsent(channel, k -> Timer.builder("herald.attempt.duration").description("Duration of delivery attempts by channel")
                 .tag("channel", channel).publishPercentileHistogram().register(registry)).record(d);
     }
 
     public void webhookDisabled() {
-        Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry).increment();
+        webhooksDisabled.increment();
+    }
+
+    public void eventAccepted() {
+        eventsAccepted.increment();
+    }
+
+    /**
+     * Records an answered API request. {@code route} must be a route template ({@code /api/v1/webhooks/{id}})
+     * or a fixed word such as {@code unmatched}, never the request's path, so the series stay few.
+     */
+    public void apiRequest(String route, String method, int status, Duration d) {
+        String s = Integer.toString(status);
+        requests.computeIfAbsent(method + " " + route + " " + s, k -> Timer.builder("herald.api.requests")
+                .description("API requests answered, by route template, method and status")
+                .tag("route", route).tag("method", method).tag("status", s).register(registry)).record(d);
     }
 
     public void queue(long depth, long oldestDueAgeMillis) {
@@ -48,7 +100,19 @@ public final class Metrics {
         oldestDueAgeMs.set(oldestDueAgeMillis);
     }
 
+    /** The registry, for libraries that publish their own meters into it (the database's connection pools). */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** Stops listening to the JVM's garbage collections. */
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
     }
 }

@@ -270,6 +270,15 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes both connection pools' meters (connections active, idle, pending, timeouts, acquire and
+     * usage times; label {@code pool}: herald-read, herald-write) into {@code registry}. Once per pool.
+     */
+    public void publishPoolMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        readPool.setMetricRegistry(registry);
+        writePool.setMetricRegistry(registry);
+    }
+
     @Override
     public void close() {
         WorkListener l = listener;

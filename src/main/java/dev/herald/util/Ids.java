@@ -24,6 +24,16 @@ public final class Ids {
         return new UUID((epochMillis << 16) | 0x7000L, 0x8000000000000000L).toString();
     }
 
+    /**
+     * A UUID written in any case, in its canonical lower-case form (the hex digits of a UUID have no
+     * case, so {@code 01A2...} names the same row as {@code 01a2...}); anything else unchanged.
+     */
+    public static String canonical(String s) {
+        if (s == null || s.length() != 36) return s;
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        return isUuid(lower) ? lower : s;
+    }
+
     /** True when {@code s} is a canonical lowercase UUID (ids from the API are checked before any query). */
     public static boolean isUuid(String s) {
         if (s == null || s.length() != 36) return false;

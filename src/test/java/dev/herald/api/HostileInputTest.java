@@ -3,19 +3,30 @@ package dev.herald.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.support.Api;
+import dev.herald.support.RawHttp;
 import dev.herald.support.TestHerald;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input. */
+/**
+ * No input makes Herald answer 5xx: every route gets malformed, oversized and wrongly typed input,
+ * out-of-range times, numbers, durations, limits and ids, bodies that are not UTF-8, and requests
+ * Jetty refuses before a route runs; every refusal is the documented JSON error without internals.
+ */
 class HostileInputTest {
     static TestHerald herald;
     static Api api;
     static String webhookId;
+    static String key;
 
     @BeforeAll
     static void start() {
@@ -24,6 +35,7 @@ class HostileInputTest {
                 "NOTIFICATION_SMTP_RETRY_SCHEDULE", "", "NOTIFICATION_SMTP_TIMEOUT", "1s"));
         api = herald.newProject("hostile");
         webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
+        key = api.post("/api/v1/api-keys", "{\"name\":\"raw\",\"role\":\"CLIENT_ADMIN\"}").str("api_key");
         api.post("/api/v1/connections", "{\"name\":\"h\",\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"allowed_routes\":[\"POST /*\"]}}}");
     }
 
@@ -63,9 +75,9 @@ class HostileInputTest {
             "{\"to\":[\"a@example.com\"],\"subject\":\"a\\u0000\",\"text\":\"t\"}",
             "{\"name\":\"n1\",\"display_name\":\"\\u0000\",\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\"}}}");
 
-    @Test
-    void noBodyOnAnyRouteCausesA5xx() {
-        String[][] routes = {
+    /** Every route that reads a JSON body. */
+    static String[][] bodyRoutes() {
+        return new String[][] {
             {"POST", "/api/v1/webhooks"}, {"PATCH", "/api/v1/webhooks/" + webhookId}, {"POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret"},
             {"POST", "/api/v1/events"}, {"POST", "/api/v1/api-keys"}, {"POST", "/api/v1/dead-letters/replay"},
             {"POST", "/api/v1/deliveries/" + webhookId + "/retry"}, {"POST", "/api/v1/connections"}, {"PATCH", "/api/v1/connections/h"},
@@ -77,11 +89,17 @@ class HostileInputTest {
             {"POST", "/api/v1/webhooks/" + webhookId + "/test"}, {"POST", "/api/v1/deliveries/" + webhookId + "/cancel"},
             {"POST", "/api/v1/emails/" + webhookId + "/cancel"},
         };
+    }
+
+    /** Every body on every route: never a 5xx, and every refusal the documented JSON error without internal names. */
+    @Test
+    void noBodyOnAnyRouteCausesA5xx() {
         List<String> failures = new ArrayList<>();
-        for (String[] r : routes) {
+        for (String[] r : bodyRoutes()) {
             for (String body : BODIES) {
                 Api.Res res = api.send(r[0], r[1], body, Map.of());
-                if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400) {
+                if (res.status() >= 500 || res.json() == null || !res.json().has("error") && res.status() >= 400
+                        || res.status() >= 400 && INTERNALS.matcher(res.text()).find()) {
                     failures.add(r[0] + " " + r[1] + " <- " + body.substring(0, Math.min(60, body.length())) + " => " + res);
                 }
             }
@@ -124,5 +142,164 @@ class HostileInputTest {
         assertThat(r.status()).isBetween(400, 499);
         Api.Res xml = api.send("POST", "/api/v1/events", "<xml/>", Map.of("Content-Type", "application/xml"));
         assertThat(xml.status()).isEqualTo(400);
+    }
+
+    /** A query, path or body value that no parser may let through to arithmetic, and the parameter the 400 must name. */
+    record Case(String method, String target, String body, String field) {}
+
+    static final String UUID = "01a206c7-d2c8-79cb-8be7-bf5698e8a73d";
+    static final String[] BAD_LIMITS = {"99999999999999999999", "-2147483649", "2147483648", "-1", "0", "501", "1e2", "0x10", "5.0",
+        "%D9%A5", "%EF%BC%95", "+", "%205", ""};
+    static final String[] BAD_TIMES = {"-999999999-01-01T00:00:00Z", "%2B999999999-12-31T23:59:59Z", "%2B10000-01-01T00:00:00Z",
+        "-0001-12-31T23:59:59Z", "2026-02-30T00:00:00Z", "2026-01-01T25:00:00Z", "99999999999999999999", "1700000000000", "2026-01-01"};
+    static final String[] BAD_INTEGERS = {"1e400", "-1e400", "99999999999999999999", "-9223372036854775809", "9223372036854775808",
+        "2147483648", "-2147483649", "1.5", "0", "-1", "61", "\"10\"", "1e1"};
+    static final String[] BAD_DURATIONS = {"\"99999999999d\"", "\"9999999d\"", "\"9223372036854775807ms\"", "\"-1s\"", "\"8d\"", "\"1.5s\"",
+        "\"1e3s\"", "\"\u0661s\"", "\"\uff11s\"", "\"\"", "\"s\"", "5"};
+
+    static List<Case> outOfRange() {
+        List<Case> cases = new ArrayList<>();
+        for (String list : new String[] {"/api/v1/deliveries", "/api/v1/dead-letters", "/api/v1/customer-emails"}) {
+            for (String v : BAD_LIMITS) cases.add(new Case("GET", list + "?limit=" + v, null, "limit"));
+        }
+        for (String v : BAD_TIMES) {
+            cases.add(new Case("GET", "/api/v1/dead-letters?since=" + v, null, "since"));
+            String decoded = java.net.URLDecoder.decode(v, StandardCharsets.UTF_8);
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"webhook_id\":\"" + UUID + "\",\"since\":\"" + decoded + "\"}", "since"));
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"email_id\":\"" + UUID + "\",\"since\":\"" + decoded + "\"}", "since"));
+        }
+        String longId = UUID + "0";
+        for (String p : new String[] {"webhook_id", "event_id", "email_id", "cursor"}) {
+            for (String v : new String[] {longId, UUID.replace('-', '_'), "%00", UUID.substring(1), "g" + UUID.substring(1)}) {
+                cases.add(new Case("GET", "/api/v1/deliveries?" + p + "=" + v, null, p));
+            }
+        }
+        cases.add(new Case("GET", "/api/v1/dead-letters?webhook_id=" + longId, null, "webhook_id"));
+        cases.add(new Case("GET", "/api/v1/customer-emails?cursor=" + longId, null, "cursor"));
+        for (String p : new String[] {"delivery_id", "webhook_id", "email_id"}) {
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"" + p + "\":\"" + longId + "\"}", p));
+            cases.add(new Case("POST", "/api/v1/dead-letters/replay", "{\"" + p + "\":1e400}", p));
+        }
+        for (String v : BAD_INTEGERS) {
+            cases.add(new Case("POST", "/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/r\",\"events\":[\"*\"],\"timeout_seconds\":" + v + "}", "timeout_seconds"));
+            cases.add(new Case("PATCH", "/api/v1/webhooks/" + webhookId, "{\"timeout_seconds\":" + v + "}", "timeout_seconds"));
+            cases.add(new Case("PATCH", "/api/v1/connections/h", "{\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"timeout_seconds\":" + v + "}}}",
+                    "connection_details.http.timeout_seconds"));
+        }
+        for (String v : new String[] {"1e400", "99999999999999999999", "-9223372036854775809", "9223372036854775808", "1073741825", "0", "-1", "1.5"}) {
+            cases.add(new Case("PATCH", "/api/v1/connections/h", "{\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"max_response_size_bytes\":" + v + "}}}",
+                    "connection_details.http.max_response_size_bytes"));
+        }
+        for (String v : BAD_DURATIONS) {
+            cases.add(new Case("POST", "/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/r\",\"events\":[\"*\"],\"retry_schedule\":[" + v + "]}", "retry_schedule"));
+            cases.add(new Case("PATCH", "/api/v1/webhooks/" + webhookId, "{\"retry_schedule\":[\"1s\"," + v + "]}", "retry_schedule"));
+            cases.add(new Case("POST", "/api/v1/webhooks/" + webhookId + "/rotate-secret", "{\"grace_period\":" + v + "}", "grace_period"));
+        }
+        return cases;
+    }
+
+    @Test
+    void outOfRangeTimesNumbersDurationsLimitsAndIdsAre400sNamingTheParameter() {
+        List<String> failures = new ArrayList<>();
+        for (Case c : outOfRange()) {
+            RawHttp.Res r = RawHttp.send(herald.port(), c.method(), c.target(), List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                    new String[] {"Content-Type", "application/json"}), c.body() == null ? null : c.body().getBytes(StandardCharsets.UTF_8));
+            JsonNode json = r.json();
+            String field = json == null ? null : json.at("/error/field").asString(null);
+            if (r.status() != 400 || field == null || !field.startsWith(c.field())) {
+                failures.add(c.method() + " " + c.target() + (c.body() == null ? "" : " <- " + c.body()) + " => " + r);
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    /** Byte sequences that are not UTF-8: a stray FF FE, an encoded surrogate, overlong forms, a 5-byte form, past U+10FFFF, truncated, a lone continuation. */
+    static final String[] NOT_UTF8 = {"fffe", "eda080", "edbfbf", "c0af", "e080af", "f08282ac", "f888808080", "f4908080", "e282", "80", "c3"};
+
+    @Test
+    void bodiesThatAreNotUtf8Are400sOnEveryJsonRoute() {
+        int deliveriesBefore = api.get("/api/v1/deliveries?limit=500").json().get("data").size();
+        List<String> failures = new ArrayList<>();
+        for (String[] route : bodyRoutes()) {
+            for (String hex : NOT_UTF8) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                body.writeBytes("{\"type\":\"a.b\",\"data\":{\"text\":\"caf".getBytes(StandardCharsets.UTF_8));
+                body.writeBytes(HexFormat.of().parseHex(hex));
+                body.writeBytes("\"}}".getBytes(StandardCharsets.UTF_8));
+                RawHttp.Res r = RawHttp.send(herald.port(), route[0], route[1], List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                        new String[] {"Content-Type", "application/json"}), body.toByteArray());
+                JsonNode json = r.json();
+                if (r.status() != 400 || json == null || !json.at("/error/message").asString("").contains("request body is not valid UTF-8")) {
+                    failures.add(route[0] + " " + route[1] + " <- " + hex + " => " + r);
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(api.get("/api/v1/deliveries?limit=500").json().get("data").size()).as("no event was accepted").isEqualTo(deliveriesBefore);
+
+        RawHttp.Res latin1 = RawHttp.send(herald.port(), "POST", "/api/v1/events", List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                new String[] {"Content-Type", "application/json; charset=iso-8859-1"}), "{\"type\":\"a.b\",\"data\":{\"t\":\"caf\u00e9\"}}".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(latin1.status()).as(latin1.toString()).isEqualTo(400);
+        assertThat(latin1.json().at("/error/field").asString()).isEqualTo("Content-Type");
+
+        // Real UTF-8 (two-, three- and four-byte forms), declared or not, still goes through unchanged.
+        String name = "Zo\u00eb \u2014 \ud83d\ude00";
+        for (String type : new String[] {"application/json", "application/json; charset=UTF-8", "application/json;charset=\"utf-8\""}) {
+            RawHttp.Res ok = RawHttp.send(herald.port(), "POST", "/api/v1/api-keys", List.<String[]>of(new String[] {"Authorization", "Bearer " + key},
+                    new String[] {"Content-Type", type}), ("{\"name\":\"" + name + "\",\"role\":\"VIEWER\"}").getBytes(StandardCharsets.UTF_8));
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+            assertThat(ok.json().get("name").asString()).isEqualTo(name);
+        }
+    }
+
+    /** What an error body must never show: an HTML page, a library's or the JDK's class names. */
+    static final Pattern INTERNALS = Pattern.compile("<html|<body|tools\\.jackson|com\\.fasterxml|org\\.eclipse|io\\.javalin|java\\.|jakarta\\.|dev\\.herald|Exception|`");
+
+    static final String[] BAD_JSON = {"{", "}", "[", "{\"a\":}", "{\"a\":1}x", "{\"a\":'x'}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}", "{\"a\":.5}",
+        "{\"a\":1e999999999999}", "{\"a\":-1e-999999999999}", "{\"a\":[1e9999999999,2]}", "{\"a\":1" + "0".repeat(2000) + "}", "{\"a\":" + "[".repeat(1200) + "]".repeat(1200) + "}",
+        "{\"a\":\"\\ud800x\"}", "{\"\\ud800\":1}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\x41\"}", "{\"a\":\"\u0001\"}", "{\"a\":1,\"a\":2}",
+        "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"" + "x".repeat(100) + "}", "\ufeff{}", "{\"a\":[1,]}", "{\"a\":{\"b\":1,}}", "/*c*/{}", "{}//"};
+
+    @Test
+    void errorsFromEveryLayerAreTheDocumentedJsonWithoutHtmlOrClassNames() {
+        List<String[]> auth = List.<String[]>of(new String[] {"Authorization", "Bearer " + key});
+        List<RawHttp.Res> answers = new ArrayList<>();
+        List<String> asked = new ArrayList<>();
+        for (String target : new String[] {"/api/v1/webhooks/%00", "/api/v1/webhooks/%2F", "/api/v1/webhooks/a%2Fb", "/api/v1/x%", "/api/v1/x%zz",
+            "/api/v1/%c0%ae%c0%ae/", "/api/v1/webhooks/%2e%2e%2f%2e%2e", "/api/v1/webhooks/..%5c..", "/api/v1//webhooks", "/api/v1/webhooks;x=1",
+            "/api/v1/webhooks/" + "a".repeat(20_000), "/%00", "/metrics%00", "/review/drafts/%00", "/api/v1/deliveries?limit=%zz",
+            "/api/v1/deliveries?since=%E0%A4", "/api/v1/deliveries?%zz=1", "/nothing-here", "*"}) {
+            asked.add("GET " + target);
+            answers.add(RawHttp.send(herald.port(), "GET", target, auth, null));
+        }
+        asked.add("60 KB header");
+        answers.add(RawHttp.send(herald.port(), "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Big", "a".repeat(60_000)}), null));
+        asked.add("control character in a header");
+        answers.add(RawHttp.send(herald.port(), "GET", "/api/v1/webhooks", List.<String[]>of(auth.get(0), new String[] {"X-Bad", "a\u0001b"}), null));
+        for (String line : new String[] {"GET /api/v1/webhooks HTTP/9.9", "GET /api/v1/webhooks HTTP/1.1 extra", "BREW /api/v1/webhooks HTTP/1.1",
+            "GET api/v1/webhooks HTTP/1.1", "GET /api/v1/webhooks HTTP/1.1\u0000"}) {
+            asked.add(line);
+            answers.add(RawHttp.exchange(herald.port(), (line + "\r\nHost: a\r\nAuthorization: Bearer " + key + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8)));
+        }
+        for (String body : BAD_JSON) {
+            for (String route : new String[] {"/api/v1/webhooks", "/api/v1/events", "/api/v1/emails"}) {
+                asked.add("POST " + route + " <- " + body.substring(0, Math.min(40, body.length())));
+                answers.add(RawHttp.send(herald.port(), "POST", route, List.<String[]>of(auth.get(0), new String[] {"Content-Type", "application/json"}),
+                        body.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        asked.add("wrong method");
+        answers.add(RawHttp.send(herald.port(), "PUT", "/api/v1/events", auth, new byte[0]));
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < answers.size(); i++) {
+            RawHttp.Res r = answers.get(i);
+            JsonNode json = r.json();
+            boolean shaped = json != null && json.at("/error/code").isString() && json.at("/error/message").isString();
+            if (r.status() < 400 || r.status() >= 500 || !String.valueOf(r.header("Content-Type")).startsWith("application/json") || !shaped
+                    || INTERNALS.matcher(r.body()).find()) {
+                failures.add(asked.get(i) + " => " + r);
+            }
+        }
+        assertThat(failures).isEmpty();
     }
 }
