@@ -27,6 +27,10 @@ class HostileInputTest {
     static Api api;
     static String webhookId;
     static String key;
+    static String sourceId;
+    /** One inbound source per provider, for the callback sweep. */
+    static final List<String> SOURCES = new ArrayList<>();
+    static final String SENDGRID_KEY = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
 
     @BeforeAll
     static void start() {
@@ -37,6 +41,17 @@ class HostileInputTest {
         webhookId = api.post("/api/v1/webhooks", "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"*\"]}").str("id");
         key = api.post("/api/v1/api-keys", "{\"name\":\"raw\",\"role\":\"CLIENT_ADMIN\"}").str("api_key");
         api.post("/api/v1/connections", "{\"name\":\"h\",\"connection_details\":{\"http\":{\"base_url\":\"https://api.example.com\",\"allowed_routes\":[\"POST /*\"]}}}");
+        for (String source : List.of("{\"provider\":\"email_status\"}",
+                "{\"provider\":\"sendgrid\",\"credentials\":{\"verification_key\":\"" + SENDGRID_KEY + "\"}}",
+                "{\"provider\":\"meta_whatsapp\",\"credentials\":{\"app_secret\":\"app-secret\",\"verify_token\":\"verify\"}}",
+                "{\"provider\":\"twilio\",\"credentials\":{\"auth_token\":\"0123456789abcdef0123456789abcdef\"}}",
+                "{\"provider\":\"plivo\",\"credentials\":{\"auth_token\":\"plivo-auth-token-value\"}}",
+                "{\"provider\":\"gupshup\",\"credentials\":{\"token\":\"0123456789abcdef0123\"}}")) {
+            Api.Res created = api.post("/api/v1/inbound-sources", "{\"name\":\"s" + SOURCES.size() + "\"," + source.substring(1));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            SOURCES.add(created.str("id"));
+        }
+        sourceId = SOURCES.get(0);
     }
 
     @AfterAll
@@ -73,7 +88,15 @@ class HostileInputTest {
             "{\"url\":\"https://hooks.example.com/n\",\"events\":[\"*\"],\"headers\":{\"X-A\":\"\\u0000\"}}",
             "{\"name\":\"a\\u0000b\",\"role\":\"VIEWER\"}", "{\"subject\":\"a\\u0000b\",\"text\":\"x\"}",
             "{\"to\":[\"a@example.com\"],\"subject\":\"a\\u0000\",\"text\":\"t\"}",
-            "{\"name\":\"n1\",\"display_name\":\"\\u0000\",\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\"}}}");
+            "{\"name\":\"n1\",\"display_name\":\"\\u0000\",\"connection_details\":{\"http\":{\"base_url\":\"https://a.example.com\"}}}",
+            // The rendering bomb of issue 16 (2^26 bytes from 400): refused before anything is stored
+            "{\"to\":[\"a@example.com\"],\"subject\":\"s\",\"text\":\"" + "{{#a}}".repeat(26) + "x" + "{{/a}}".repeat(26) + "\",\"variables\":{\"a\":[1,2]}}",
+            // Inbound sources
+            "{\"name\":\"x\",\"provider\":\"sendgrid\",\"credentials\":{\"verification_key\":1}}", "{\"name\":\"x\",\"provider\":\"meta_whatsapp\",\"credentials\":[]}",
+            "{\"name\":\"x\",\"provider\":null}", "{\"name\":\"x\",\"provider\":\"gupshup\",\"credentials\":{\"token\":\"0123456789abcdef0123\"},"
+                    + "\"options\":{\"allowed_ips\":[\"999.1.1.1/99\"],\"header\":\"\\r\\n\"}}",
+            "{\"name\":\"x\",\"provider\":\"sendgrid\",\"credentials\":{\"verification_key\":\"" + "A".repeat(100_000) + "\"}}",
+            "{\"name\":\"x\",\"provider\":\"twilio\",\"credentials\":{\"auth_token\":\"\\u0000\"}}");
 
     /** Every route that reads a JSON body. */
     static String[][] bodyRoutes() {
@@ -88,6 +111,7 @@ class HostileInputTest {
             {"PUT", "/api/v1/email-templates/user_invited"},
             {"POST", "/api/v1/webhooks/" + webhookId + "/test"}, {"POST", "/api/v1/deliveries/" + webhookId + "/cancel"},
             {"POST", "/api/v1/emails/" + webhookId + "/cancel"},
+            {"POST", "/api/v1/inbound-sources"}, {"PATCH", "/api/v1/inbound-sources/" + sourceId},
         };
     }
 
@@ -123,6 +147,37 @@ class HostileInputTest {
             Api.Res res = api.get(q);
             assertThat(res.status()).as(q + " => " + res).isBetween(400, 499);
         }
+    }
+
+    /** Junk bodies and junk signature headers sent to every provider's callback URL: a 4xx JSON error, never a 5xx. */
+    @Test
+    void noCallbackToAnyProviderCausesA5xx() {
+        Api anonymous = new Api(herald.port(), null);
+        List<Map<String, String>> headerSets = List.of(Map.of(),
+                Map.of("webhook-id", "x", "webhook-timestamp", "99999999999999999999", "webhook-signature", "v1,!!!"),
+                Map.of("X-Twilio-Email-Event-Webhook-Signature", "%%%", "X-Twilio-Email-Event-Webhook-Timestamp", "-1"),
+                Map.of("X-Hub-Signature-256", "sha256=zz"), Map.of("X-Twilio-Signature", "\u00e9"),
+                Map.of("X-Plivo-Signature-V3", ",,,", "X-Plivo-Signature-V3-Nonce", ""), Map.of("X-Herald-Token", "0123456789abcdef0123"),
+                Map.of("Content-Type", "application/x-www-form-urlencoded"));
+        List<String> failures = new ArrayList<>();
+        for (String id : SOURCES) {
+            for (String body : BODIES) {
+                for (Map<String, String> headers : headerSets) {
+                    Api.Res res = anonymous.send("POST", "/inbound/" + id + "?bodySHA256=x&a=%ff%fe", body, headers);
+                    if (res.status() >= 500 || res.status() != 200 && (res.json() == null || !res.json().has("error"))
+                            || res.status() >= 400 && INTERNALS.matcher(res.text()).find()) {
+                        failures.add(id + " <- " + body.substring(0, Math.min(60, body.length())) + " " + headers + " => " + res);
+                    }
+                }
+            }
+            for (String q : List.of("", "?hub.mode=subscribe", "?hub.challenge=" + "9".repeat(5000) + "&hub.mode=subscribe&hub.verify_token=verify",
+                    "?hub.mode=subscribe&hub.mode=subscribe&hub.challenge=1&hub.verify_token=verify", "?%ff%fe=1")) {
+                Api.Res res = anonymous.send("GET", "/inbound/" + id + q, null, Map.of());
+                if (res.status() >= 500) failures.add("GET " + id + q.substring(0, Math.min(60, q.length())) + " => " + res);
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(api.get("/api/v1/message-statuses").json().get("data")).as("nothing unsigned produced a status").isEmpty();
     }
 
     @Test
