@@ -46,8 +46,9 @@ public interface Provider {
     /** A handshake's answer: {@code accepted} with the body to echo, or refused. */
     record Handshake(boolean accepted, String body, String reason) {}
 
-    /** What verification and parsing may read of a source. */
-    record Source(String id, String projectId, Map<String, String> credentials, Map<String, Object> options, java.time.Duration tolerance) {
+    /** What verification and parsing may read of a source, and {@code sns}: the network SNS callbacks need (signing certificates, confirmations). */
+    record Source(String id, String projectId, Map<String, String> credentials, Map<String, Object> options, java.time.Duration tolerance,
+                  SnsClient sns) {
         public String credential(String name) {
             return credentials.get(name);
         }
