@@ -127,6 +127,12 @@ public final class InboundSources {
         });
     }
 
+    /** The provider of a source, without opening its credentials; empty when there is no such source. */
+    Optional<String> provider(String id) {
+        if (!Ids.isUuid(id)) return Optional.empty();
+        return db.read(h -> find(h, id)).map(InboundSource::provider);
+    }
+
     /** The source with its credentials in clear, for verifying a callback; empty when there is none. */
     Optional<Opened> open(String id) {
         if (!Ids.isUuid(id)) return Optional.empty();

@@ -43,6 +43,14 @@ public interface Provider {
         return Optional.empty();
     }
 
+    /**
+     * Whether a GET to the callback URL is a callback, verified and read like a POST, rather than a
+     * handshake: MessageBird's SMS status reports and Vonage's SMS webhooks come as GETs unless set otherwise.
+     */
+    default boolean callbacksByGet() {
+        return false;
+    }
+
     /** A handshake's answer: {@code accepted} with the body to echo, or refused. */
     record Handshake(boolean accepted, String body, String reason) {}
 

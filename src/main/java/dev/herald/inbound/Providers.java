@@ -8,7 +8,11 @@ import java.util.stream.Collectors;
 
 /** The one registry of callback providers, by the name a source is created with. */
 public final class Providers {
-    private static final Map<String, Provider> ALL = List.<Provider>of(new EmailStatusProvider(), new SendGridProvider(), new MetaWhatsAppProvider())
+    private static final Map<String, Provider> ALL = List.<Provider>of(
+                    new EmailStatusProvider(),
+                    new SendGridProvider(),
+                    new MetaWhatsAppProvider(),
+                    new MessageBirdProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}
