@@ -12,7 +12,8 @@ public final class Providers {
                     new EmailStatusProvider(),
                     new SendGridProvider(),
                     new MetaWhatsAppProvider(),
-                    new MessageBirdProvider())
+                    new MessageBirdProvider(),
+                    new VonageProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}
