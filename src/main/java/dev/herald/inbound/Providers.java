@@ -13,7 +13,8 @@ public final class Providers {
                     new SendGridProvider(),
                     new MetaWhatsAppProvider(),
                     new MessageBirdProvider(),
-                    new VonageProvider())
+                    new VonageProvider(),
+                    new SesProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}
