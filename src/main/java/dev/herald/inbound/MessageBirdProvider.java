@@ -77,11 +77,13 @@ final class MessageBirdProvider implements Provider {
 
     @Override
     public List<StatusItem> parse(CallbackRequest r, Source source) {
-        if (r.body().length > 0 && r.bodyText().stripLeading().startsWith("{")) {
+        boolean json = r.body().length > 0 && r.bodyText().stripLeading().startsWith("{");
+        if (json) {
             JsonNode root = Payloads.json(r);
             if (root.get("message") != null && root.get("message").isObject()) return conversation(root);
         }
         Map<String, String> p = CallbackParams.read(r);
+        if (p == null && json) return List.of(); // another kind of JSON webhook (conversation.created, ...): nothing to map
         if (p == null) throw Payloads.invalid("the status report's parameters could not be read (a name given twice, or a body neither form nor JSON)");
         List<StatusItem> out = new ArrayList<>();
         String id = p.get("id");

@@ -230,6 +230,14 @@ class MessageBirdCallbackTest {
         assertThat(s.get("provider_message_id").asString()).isEqualTo("5f3437fdb8444583aea093a047ac014b");
         assertThat(s.get("recipient").asString()).isEqualTo("+31612345678");
         assertThat(s.get("occurred_at").asString()).isEqualTo("2026-03-02T10:05:00Z");
+
+        // Webhooks about other things than messages are verified and recorded, and map to nothing.
+        byte[] created = "{\"type\":\"conversation.created\",\"conversation\":{\"id\":\"2e15efafec384e1c82e9842075e87beb\",\"status\":\"active\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        Callbacks.Answer other = Callbacks.post(herald, id, created, "Content-Type", "application/json",
+                "MessageBird-Signature-JWT", token(KEY, callbackUrl, created, Instant.now()));
+        assertThat(other.status()).as(other.text()).isEqualTo(200);
+        assertThat(other.json().get("statuses").asInt()).isZero();
     }
 
     @ParameterizedTest

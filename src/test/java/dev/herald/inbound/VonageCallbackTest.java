@@ -216,6 +216,25 @@ class VonageCallbackTest {
     }
 
     @Test
+    void aSignedReceiptPostedAsJsonIsVerifiedOverItsMembers() throws Exception {
+        try (TestHerald h = TestHerald.start(Map.of())) {
+            Api api = h.newProject("vonage-json");
+            String id = create(api, "vonage", SECRET, "sha512");
+            Map<String, String> p = receipt("0A0000000123ABCE1", "delivered", "0", Instant.now(), SECRET);
+            p.put("sig", sig(withoutSig(p), SECRET, "sha512"));
+            // Vonage's POST-JSON method: the same parameters as a flat JSON object of text members.
+            tools.jackson.databind.node.ObjectNode json = dev.herald.util.Json.object();
+            p.forEach(json::put);
+            Callbacks.Answer a = Callbacks.post(h, id, json.toString().getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+            assertThat(a.status()).as(a.text()).isEqualTo(200);
+            assertThat(Callbacks.statuses(api, "").get(0).get("status").asString()).isEqualTo("delivered");
+            json.put("status", "failed");
+            assertThat(Callbacks.post(h, id, json.toString().getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json").status())
+                    .as("tampered").isEqualTo(401);
+        }
+    }
+
+    @Test
     void everyDeliveryReceiptStatusMapsToHeraldsStatus() throws Exception {
         Map<String, String> expected = Map.of("accepted", "sent", "buffered", "deferred", "delivered", "delivered", "expired", "failed",
                 "failed", "failed", "rejected", "failed", "unknown", "sent");
