@@ -47,9 +47,9 @@ final class HmacJwt {
         } catch (ParseException e) {
             return Checked.refused("not a JWT");
         }
-        if (!(parsed instanceof SignedJWT jwt)) return Checked.refused("unsigned or encrypted JWTs are refused (alg " + parsed.getHeader().getAlgorithm() + ")");
+        if (!(parsed instanceof SignedJWT jwt)) return Checked.refused("unsigned or encrypted JWTs are refused (alg " + shown(parsed.getHeader().getAlgorithm()) + ")");
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-        if (!allowed.contains(alg)) return Checked.refused("JWT algorithm " + alg + " is not accepted");
+        if (!allowed.contains(alg)) return Checked.refused("JWT algorithm " + shown(alg) + " is not accepted");
         if (key.length < MIN_KEY_BYTES) return Checked.refused("the secret is shorter than 256 bits, too short to verify " + alg + " tokens");
         try {
             if (!jwt.verify(new MACVerifier(key))) return Checked.refused("signature mismatch");
@@ -57,6 +57,12 @@ final class HmacJwt {
         } catch (JOSEException | ParseException | IllegalStateException e) {
             return Checked.refused("signature mismatch");
         }
+    }
+
+    /** A value from an unverified request, as it may appear in a recorded reason and the log: short and plain, or not at all. */
+    static String shown(Object value) {
+        String s = String.valueOf(value);
+        return s.matches("[A-Za-z0-9._+-]{1,32}") ? s : "(unprintable)";
     }
 
     /** A text claim, or null when absent; a claim of another type is treated as absent. */

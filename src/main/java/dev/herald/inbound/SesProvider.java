@@ -84,10 +84,10 @@ final class SesProvider implements Provider {
             return m.has("eventType") || m.has("notificationType") || m.has("mail")
                     ? "raw message delivery is refused: SNS signs only the envelope" : "not an SNS message (no Type or Signature)";
         }
-        if (!TYPES.contains(type)) return "unknown SNS message Type " + type;
+        if (!TYPES.contains(type)) return "unknown SNS message Type " + HmacJwt.shown(type);
         String version = Payloads.text(m, "SignatureVersion");
         String algorithm = "1".equals(version) ? "SHA1withRSA" : "2".equals(version) ? "SHA256withRSA" : null;
-        if (algorithm == null) return "unknown SignatureVersion " + version;
+        if (algorithm == null) return "unknown SignatureVersion " + HmacJwt.shown(version);
         if (!topics(source).contains(Payloads.text(m, "TopicArn"))) return "TopicArn is not one of the source's topic_arns";
         String certUrl = Payloads.text(m, "SigningCertURL");
         if (certUrl == null) certUrl = Payloads.text(m, "SigningCertUrl");

@@ -90,6 +90,15 @@ class MessageBirdCallbackTest {
         }
     }
 
+    @Test
+    void anAlgorithmNameFromAForgedTokenNeverReachesTheLogAsIs() throws Exception {
+        String header = b64url("{\"alg\":\"HS256\\nINFO forged log line\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String token = header + "." + b64url("{\"iss\":\"MessageBird\"}".getBytes(StandardCharsets.UTF_8)) + ".c2ln";
+        CallbackRequest r = new CallbackRequest("POST", "https://example.com/", Map.of("MessageBird-Signature-JWT", List.of(token)), new byte[0], "203.0.113.9");
+        Provider.Source source = new Provider.Source("s", "p", Map.of("signing_key", KEY), Map.of(), Duration.ofMinutes(5), null);
+        assertThat(new MessageBirdProvider().verify(r, source, Instant.now())).isEqualTo("JWT algorithm (unprintable) is not accepted");
+    }
+
     // ----- a running Herald -----
 
     TestHerald herald;

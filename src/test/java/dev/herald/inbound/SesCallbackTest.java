@@ -249,7 +249,7 @@ class SesCallbackTest {
         ObjectNode wrongKey = notification(bounce("Permanent"), null, Instant.now(), rsa().getPrivate(), "2");
         ObjectNode stale = notification(bounce("Permanent"), null, Instant.now().minus(Duration.ofMinutes(6)), signing.getPrivate(), "2");
         ObjectNode otherVersion = notification(bounce("Permanent"), null, Instant.now(), signing.getPrivate(), "2");
-        otherVersion.put("SignatureVersion", "3");
+        otherVersion.put("SignatureVersion", "3\n2026-03-02 INFO forged log line");
         for (JsonNode m : List.of(tampered, wrongKey, stale, otherVersion)) assertThat(post(m).status()).as(m.toString()).isEqualTo(401);
 
         // Raw message delivery: the SES event itself, no envelope, no signature.
@@ -262,7 +262,7 @@ class SesCallbackTest {
         assertThat(Callbacks.statuses(api, "")).isEmpty();
         assertThat(Callbacks.requests(api, id)).extracting(r -> r.get("reason").asString()).containsExactly(
                 "raw message delivery is refused: SNS signs only the envelope", "raw message delivery is refused: SNS signs only the envelope",
-                "unknown SignatureVersion 3", "stale timestamp", "signature mismatch", "signature mismatch");
+                "unknown SignatureVersion (unprintable)", "stale timestamp", "signature mismatch", "signature mismatch");
     }
 
     @Test
