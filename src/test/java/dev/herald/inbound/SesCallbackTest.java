@@ -243,6 +243,30 @@ class SesCallbackTest {
     }
 
     @Test
+    void aConfirmationSnsRefusesIsA422InTheRequestLogNotA5xx() throws Exception {
+        sns.on("/", Receiver.Reply.status(403));
+        ObjectNode m = Json.object();
+        m.put("Type", "SubscriptionConfirmation");
+        m.put("MessageId", UUID.randomUUID().toString());
+        m.put("Token", "expired-token");
+        m.put("TopicArn", TOPIC);
+        m.put("Message", "You have chosen to subscribe to the topic " + TOPIC + ".");
+        m.put("SubscribeURL", "https://" + HOST + ":" + sns.port() + "/?Action=ConfirmSubscription&TopicArn=" + TOPIC + "&Token=expired-token");
+        m.put("Timestamp", Instant.now().toString());
+        m.put("SignatureVersion", "2");
+        m.put("SigningCertURL", certUrl());
+        sign(m, signing.getPrivate(), List.of("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"));
+
+        Callbacks.Answer a = post(m);
+        assertThat(a.status()).as(a.text()).isEqualTo(422);
+        assertThat(a.json().at("/error/code").asString()).isEqualTo("subscription_not_confirmed");
+        JsonNode record = Callbacks.requests(api, id).get(0);
+        assertThat(record.get("outcome").asString()).isEqualTo("invalid");
+        assertThat(record.get("reason").asString()).contains("answered HTTP 403");
+        assertThat(sns.requests("/")).hasSize(1);
+    }
+
+    @Test
     void tamperedWronglySignedStaleAndUnsignedMessagesAreRefused() throws Exception {
         ObjectNode tampered = notification(bounce("Permanent"), null, Instant.now(), signing.getPrivate(), "2");
         tampered.put("Message", bounce("Transient"));
