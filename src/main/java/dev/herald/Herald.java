@@ -19,6 +19,7 @@ import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
 import dev.herald.inbound.InboundService;
 import dev.herald.inbound.InboundSources;
+import dev.herald.inbound.SnsClient;
 import dev.herald.metrics.Metrics;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
@@ -116,7 +117,8 @@ public final class Herald implements AutoCloseable {
             ApiKeys keys = new ApiKeys(db, clock);
             this.publicUrl = cfg.publicUrl() != null ? cfg.publicUrl() : localUrl(cfg.httpHost(), cfg.httpPort());
             CustomerEmailService customerEmails = new CustomerEmailService(db, ingress, connections, keys, clock, () -> publicUrl);
-            InboundSources inboundSources = new InboundSources(db, secrets, clock, () -> publicUrl, cfg.inbound().tolerance());
+            InboundSources inboundSources = new InboundSources(db, secrets, clock, () -> publicUrl, cfg.inbound().tolerance(),
+                    new SnsClient(outbound, cfg.inbound().snsCertificateHosts()));
             InboundService inbound = new InboundService(inboundSources, db, ingress, events::publishInternal, emails::byMessageId, clock, metrics,
                     cfg.inbound().requestRetention());
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),

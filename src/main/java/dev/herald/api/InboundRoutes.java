@@ -79,21 +79,15 @@ final class InboundRoutes {
         r.post("/inbound/{id}", ctx -> {
             CallbackRequest req = request(ctx);
             if (req == null) return;
-            InboundService.Result res = inbound.receive(ctx.pathParam("id"), req);
-            switch (res.outcome()) {
-                case NOT_FOUND -> Http.json(ctx, 404, Http.error("not_found", "no such inbound source", null));
-                case REJECTED -> Http.json(ctx, 401, Http.error("signature_invalid", "the callback could not be verified: " + res.reason(), null));
-                case ACCEPTED -> {
-                    ObjectNode n = Json.object();
-                    n.put("statuses", res.statuses());
-                    n.put("duplicates", res.duplicates());
-                    Http.json(ctx, 200, n);
-                }
-            }
+            answer(ctx, inbound.receive(ctx.pathParam("id"), req));
         });
         r.get("/inbound/{id}", ctx -> {
             CallbackRequest req = request(ctx);
             if (req == null) return;
+            if (inbound.takesCallbacksByGet(ctx.pathParam("id"))) {
+                answer(ctx, inbound.receive(ctx.pathParam("id"), req));
+                return;
+            }
             StringBuilder answer = new StringBuilder();
             InboundService.Result res = inbound.handshake(ctx.pathParam("id"), req, answer);
             switch (res.outcome()) {
@@ -102,6 +96,20 @@ final class InboundRoutes {
                 case ACCEPTED -> ctx.status(200).contentType("text/plain; charset=utf-8").result(answer.toString());
             }
         });
+    }
+
+    /** The answer to a callback: its counts once committed, 401 when it could not be verified. */
+    private static void answer(Context ctx, InboundService.Result res) {
+        switch (res.outcome()) {
+            case NOT_FOUND -> Http.json(ctx, 404, Http.error("not_found", "no such inbound source", null));
+            case REJECTED -> Http.json(ctx, 401, Http.error("signature_invalid", "the callback could not be verified: " + res.reason(), null));
+            case ACCEPTED -> {
+                ObjectNode n = Json.object();
+                n.put("statuses", res.statuses());
+                n.put("duplicates", res.duplicates());
+                Http.json(ctx, 200, n);
+            }
+        }
     }
 
     /** The callback as the provider sent it; null (and a 413 written) when the body is over the limit. */

@@ -193,7 +193,11 @@ public final class ConfigLoader {
                 }),
                 new HeraldConfig.InboundSettings(durationIn(Settings.INBOUND_TOLERANCE, Duration.ofSeconds(30), Duration.ofHours(1)),
                         intIn(Settings.INBOUND_MAX_BODY, 1024, 26_214_400),
-                        durationIn(Settings.INBOUND_REQUEST_RETENTION, Duration.ofHours(1), Duration.ofDays(365))));
+                        durationIn(Settings.INBOUND_REQUEST_RETENTION, Duration.ofHours(1), Duration.ofDays(365)),
+                        get(Settings.INBOUND_SNS_CERT_HOSTS, v -> {
+                            if (v.isEmpty()) throw new IllegalArgumentException("must be a regular expression for SNS host names");
+                            return java.util.regex.Pattern.compile(v);
+                        })));
     }
 
     private Duration wholeSeconds(Setting s, int min, int max) {

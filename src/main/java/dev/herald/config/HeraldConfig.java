@@ -37,8 +37,11 @@ public record HeraldConfig(
         int sqlitePageSize,
         InboundSettings inbound) {
 
-    /** Provider callbacks: the timestamp tolerance, the body cap, and how long request records are kept. */
-    public record InboundSettings(Duration tolerance, int maxBodyBytes, Duration requestRetention) {}
+    /**
+     * Provider callbacks: the timestamp tolerance, the body cap, how long request records are kept, and
+     * the hosts SNS signing certificates and subscription confirmations may come from.
+     */
+    public record InboundSettings(Duration tolerance, int maxBodyBytes, Duration requestRetention, java.util.regex.Pattern snsCertificateHosts) {}
 
     /** The longest per-webhook timeout the API accepts; the lease must be longer. */
     public static final int MAX_TIMEOUT_SECONDS = 60;

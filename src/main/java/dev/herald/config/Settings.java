@@ -98,6 +98,8 @@ public final class Settings {
             "Largest provider callback body accepted on /inbound/{id}; larger ones are answered 413.", false);
     public static final Setting INBOUND_REQUEST_RETENTION = new Setting("HERALD_INBOUND_REQUEST_RETENTION", null, "7d",
             "How long the record of each callback (verified with its body, rejected without) is kept for GET /api/v1/inbound-sources/{id}/requests.", false);
+    public static final Setting INBOUND_SNS_CERT_HOSTS = new Setting("HERALD_INBOUND_SNS_CERT_HOSTS", null, "^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$",
+            "Regular expression (matched against the whole, lower-cased host name) for the hosts an SNS message's SigningCertURL and SubscribeURL may name; checked before anything is fetched.", false);
 
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, WORKER_HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, SQLITE_PAGE_SIZE, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
@@ -105,5 +107,6 @@ public final class Settings {
             DISABLE_AFTER_FAILURES, RETRY_AFTER_MAX, SECRET_ROTATION_GRACE, MAX_RESPONSE_SIZE, RETENTION,
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,
             ADMIN_EMAILS, NOTIFICATION_TRANSPORT, NOTIFICATION_HTTP_TIMEOUT, SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM,
-            SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE, INBOUND_TOLERANCE, INBOUND_MAX_BODY, INBOUND_REQUEST_RETENTION);
+            SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE, INBOUND_TOLERANCE, INBOUND_MAX_BODY, INBOUND_REQUEST_RETENTION,
+            INBOUND_SNS_CERT_HOSTS);
 }

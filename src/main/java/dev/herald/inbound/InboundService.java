@@ -89,6 +89,11 @@ public final class InboundService {
         return new Result(Outcome.ACCEPTED, counts[0], counts[1], null);
     }
 
+    /** Whether a GET to this source is a callback to {@link #receive} (its provider's callbacks may come as GETs) rather than a handshake. */
+    public boolean takesCallbacksByGet(String sourceId) {
+        return sources.provider(sourceId).flatMap(Providers::find).map(Provider::callbacksByGet).orElse(false);
+    }
+
     /** An unsigned GET (Meta's subscription handshake): the body to echo, or why it was refused. */
     public Result handshake(String sourceId, CallbackRequest r, StringBuilder answer) {
         Optional<InboundSources.Opened> found = sources.open(sourceId);

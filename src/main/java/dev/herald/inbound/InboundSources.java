@@ -34,14 +34,16 @@ public final class InboundSources {
     private final Clock clock;
     private final Supplier<String> publicUrl;
     private final Duration tolerance;
+    private final SnsClient sns;
 
     /** @param publicUrl Herald's public URL (read when a callback URL is shown, as it may be known only once the server is bound) */
-    public InboundSources(Database db, SecretBox secrets, Clock clock, Supplier<String> publicUrl, Duration tolerance) {
+    public InboundSources(Database db, SecretBox secrets, Clock clock, Supplier<String> publicUrl, Duration tolerance, SnsClient sns) {
         this.db = db;
         this.secrets = secrets;
         this.clock = clock;
         this.publicUrl = publicUrl;
         this.tolerance = tolerance;
+        this.sns = sns;
     }
 
     /** A new source and the credentials Herald generated for it (shown once; empty for most providers). */
@@ -125,6 +127,12 @@ public final class InboundSources {
         });
     }
 
+    /** The provider of a source, without opening its credentials; empty when there is no such source. */
+    Optional<String> provider(String id) {
+        if (!Ids.isUuid(id)) return Optional.empty();
+        return db.read(h -> find(h, id)).map(InboundSource::provider);
+    }
+
     /** The source with its credentials in clear, for verifying a callback; empty when there is none. */
     Optional<Opened> open(String id) {
         if (!Ids.isUuid(id)) return Optional.empty();
@@ -135,7 +143,7 @@ public final class InboundSources {
                     Map<String, String> creds = new LinkedHashMap<>();
                     Json.parse(secrets.open(rs.getString("credentials_enc"), InboundSource.credentialsContext(s.id())))
                             .properties().forEach(e -> creds.put(e.getKey(), e.getValue().asString()));
-                    return new Opened(s, new Provider.Source(s.id(), s.projectId(), Map.copyOf(creds), s.options(), tolerance));
+                    return new Opened(s, new Provider.Source(s.id(), s.projectId(), Map.copyOf(creds), s.options(), tolerance, sns));
                 }).findOne());
     }
 

@@ -43,11 +43,20 @@ public interface Provider {
         return Optional.empty();
     }
 
+    /**
+     * Whether a GET to the callback URL is a callback, verified and read like a POST, rather than a
+     * handshake: MessageBird's SMS status reports and Vonage's SMS webhooks come as GETs unless set otherwise.
+     */
+    default boolean callbacksByGet() {
+        return false;
+    }
+
     /** A handshake's answer: {@code accepted} with the body to echo, or refused. */
     record Handshake(boolean accepted, String body, String reason) {}
 
-    /** What verification and parsing may read of a source. */
-    record Source(String id, String projectId, Map<String, String> credentials, Map<String, Object> options, java.time.Duration tolerance) {
+    /** What verification and parsing may read of a source, and {@code sns}: the network SNS callbacks need (signing certificates, confirmations). */
+    record Source(String id, String projectId, Map<String, String> credentials, Map<String, Object> options, java.time.Duration tolerance,
+                  SnsClient sns) {
         public String credential(String name) {
             return credentials.get(name);
         }

@@ -8,10 +8,16 @@ import java.util.stream.Collectors;
 
 /** The one registry of callback providers, by the name a source is created with. */
 public final class Providers {
-    private static final Map<String, Provider> ALL = List.<Provider>of(new EmailStatusProvider(), new SendGridProvider(), new MetaWhatsAppProvider(),
+    private static final Map<String, Provider> ALL = List.<Provider>of(
+                    new EmailStatusProvider(),
+                    new SendGridProvider(),
+                    new MetaWhatsAppProvider(),
                     new TwilioProvider(),
                     new PlivoProvider(),
-                    new GupshupProvider())
+                    new GupshupProvider(),
+                    new MessageBirdProvider(),
+                    new VonageProvider(),
+                    new SesProvider())
             .stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
 
     private Providers() {}

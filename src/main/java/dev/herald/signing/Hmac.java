@@ -22,6 +22,16 @@ public final class Hmac {
         return mac("HmacSHA1", key, parts);
     }
 
+    /** HMAC-SHA512: only for verifying providers whose users may choose it (Vonage's SMS {@code sig}). */
+    public static byte[] sha512(byte[] key, byte[]... parts) {
+        return mac("HmacSHA512", key, parts);
+    }
+
+    /** HMAC-MD5: only for verifying providers whose users may still choose it (Vonage's SMS {@code sig}). */
+    public static byte[] md5(byte[] key, byte[]... parts) {
+        return mac("HmacMD5", key, parts);
+    }
+
     /** Constant-time comparison (a null on either side is unequal). */
     public static boolean equal(byte[] a, byte[] b) {
         return a != null && b != null && MessageDigest.isEqual(a, b);
