@@ -80,7 +80,7 @@ class PlivoCallbackTest {
         Map<String, List<String>> h = new LinkedHashMap<>();
         for (int i = 0; i < headers.length; i += 2) h.computeIfAbsent(headers[i], k -> new ArrayList<>()).add(headers[i + 1]);
         CallbackRequest r = new CallbackRequest("POST", url, h, body.getBytes(StandardCharsets.UTF_8), "127.0.0.1");
-        return new PlivoProvider().verify(r, new Provider.Source("s", "p", Map.of("auth_token", token), options, Duration.ofMinutes(5)), Instant.now());
+        return new PlivoProvider().verify(r, new Provider.Source("s", "p", Map.of("auth_token", token), options, Duration.ofMinutes(5), null), Instant.now());
     }
 
     @Test

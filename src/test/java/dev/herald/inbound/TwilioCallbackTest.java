@@ -70,7 +70,7 @@ class TwilioCallbackTest {
     static String verify(String url, String body, String signature) {
         Map<String, List<String>> headers = signature == null ? Map.of() : Map.of("X-Twilio-Signature", List.of(signature));
         CallbackRequest r = new CallbackRequest("POST", url, headers, body.getBytes(StandardCharsets.UTF_8), "127.0.0.1");
-        return new TwilioProvider().verify(r, new Provider.Source("s", "p", Map.of("auth_token", VECTOR_TOKEN), Map.of(), Duration.ofMinutes(5)),
+        return new TwilioProvider().verify(r, new Provider.Source("s", "p", Map.of("auth_token", VECTOR_TOKEN), Map.of(), Duration.ofMinutes(5), null),
                 Instant.now());
     }
 
