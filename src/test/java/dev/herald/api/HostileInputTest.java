@@ -46,7 +46,10 @@ class HostileInputTest {
                 "{\"provider\":\"meta_whatsapp\",\"credentials\":{\"app_secret\":\"app-secret\",\"verify_token\":\"verify\"}}",
                 "{\"provider\":\"twilio\",\"credentials\":{\"auth_token\":\"0123456789abcdef0123456789abcdef\"}}",
                 "{\"provider\":\"plivo\",\"credentials\":{\"auth_token\":\"plivo-auth-token-value\"}}",
-                "{\"provider\":\"gupshup\",\"credentials\":{\"token\":\"0123456789abcdef0123\"}}")) {
+                "{\"provider\":\"gupshup\",\"credentials\":{\"token\":\"0123456789abcdef0123\"}}",
+                "{\"provider\":\"messagebird\",\"credentials\":{\"signing_key\":\"0123456789abcdef0123456789abcdef\"}}",
+                "{\"provider\":\"vonage\",\"credentials\":{\"signature_secret\":\"0123456789abcdef0123456789abcdef\"}}",
+                "{\"provider\":\"ses\",\"credentials\":{\"topic_arns\":[\"arn:aws:sns:eu-west-1:123456789012:herald\"]}}")) {
             Api.Res created = api.post("/api/v1/inbound-sources", "{\"name\":\"s" + SOURCES.size() + "\"," + source.substring(1));
             assertThat(created.status()).as(created.toString()).isEqualTo(201);
             SOURCES.add(created.str("id"));
@@ -158,6 +161,8 @@ class HostileInputTest {
                 Map.of("X-Twilio-Email-Event-Webhook-Signature", "%%%", "X-Twilio-Email-Event-Webhook-Timestamp", "-1"),
                 Map.of("X-Hub-Signature-256", "sha256=zz"), Map.of("X-Twilio-Signature", "\u00e9"),
                 Map.of("X-Plivo-Signature-V3", ",,,", "X-Plivo-Signature-V3-Nonce", ""), Map.of("X-Herald-Token", "0123456789abcdef0123"),
+                Map.of("MessageBird-Signature-JWT", "eyJhbGciOiJub25lIn0.e30."), Map.of("Authorization", "Bearer a.b.c"),
+                Map.of("x-amz-sns-message-type", "Notification"),
                 Map.of("Content-Type", "application/x-www-form-urlencoded"));
         List<String> failures = new ArrayList<>();
         for (String id : SOURCES) {
