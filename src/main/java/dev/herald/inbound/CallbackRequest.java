@@ -33,6 +33,19 @@ public record CallbackRequest(String method, String url, Map<String, List<String
         return v == null ? 0 : v.size();
     }
 
+    /**
+     * Why the request is refused when one of these headers is missing or given more than once (a
+     * signature header given twice could carry a forged value beside a real one), or null when each is
+     * there exactly once. Headers are checked in the order given.
+     */
+    public String notExactlyOnce(String... names) {
+        for (String h : names) {
+            if (headerCount(h) == 0) return "missing " + h + " header";
+            if (headerCount(h) > 1) return h + " header given more than once";
+        }
+        return null;
+    }
+
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
     }

@@ -39,10 +39,8 @@ final class EmailStatusProvider implements Provider {
 
     @Override
     public String verify(CallbackRequest r, Source source, Instant now) {
-        for (String h : List.of("webhook-id", "webhook-timestamp", "webhook-signature")) {
-            if (r.headerCount(h) == 0) return "missing " + h + " header";
-            if (r.headerCount(h) > 1) return h + " header given more than once";
-        }
+        String headers = r.notExactlyOnce("webhook-id", "webhook-timestamp", "webhook-signature");
+        if (headers != null) return headers;
         long t;
         try {
             t = Long.parseLong(r.header("webhook-timestamp").trim());

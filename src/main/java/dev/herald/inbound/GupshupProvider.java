@@ -104,8 +104,8 @@ final class GupshupProvider implements Provider {
         }
         Object h = source.options().get("header");
         String header = h instanceof String s ? s : DEFAULT_HEADER;
-        if (r.headerCount(header) == 0) return "missing " + header + " header";
-        if (r.headerCount(header) > 1) return header + " header given more than once";
+        String headers = r.notExactlyOnce(header);
+        if (headers != null) return headers;
         return Hmac.equal(source.credential("token"), r.header(header).trim()) ? null : "token mismatch";
     }
 

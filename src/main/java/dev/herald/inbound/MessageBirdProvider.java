@@ -56,8 +56,8 @@ final class MessageBirdProvider implements Provider {
 
     @Override
     public String verify(CallbackRequest r, Source source, Instant now) {
-        if (r.headerCount(SIGNATURE) == 0) return "missing " + SIGNATURE + " header";
-        if (r.headerCount(SIGNATURE) > 1) return SIGNATURE + " header given more than once";
+        String headers = r.notExactlyOnce(SIGNATURE);
+        if (headers != null) return headers;
         HmacJwt.Checked c = HmacJwt.verify(r.header(SIGNATURE), source.credential("signing_key").getBytes(StandardCharsets.UTF_8), ALGORITHMS);
         if (c.refusal() != null) return c.refusal();
         JWTClaimsSet claims = c.claims();

@@ -42,8 +42,8 @@ final class MetaWhatsAppProvider implements Provider {
 
     @Override
     public String verify(CallbackRequest r, Source source, Instant now) {
-        if (r.headerCount(SIGNATURE) == 0) return "missing " + SIGNATURE + " header";
-        if (r.headerCount(SIGNATURE) > 1) return SIGNATURE + " header given more than once";
+        String headers = r.notExactlyOnce(SIGNATURE);
+        if (headers != null) return headers;
         String given = r.header(SIGNATURE).trim();
         if (!given.startsWith("sha256=")) return SIGNATURE + " must start with sha256=";
         byte[] expected = Hmac.sha256(source.credential("app_secret").getBytes(StandardCharsets.UTF_8), r.body());

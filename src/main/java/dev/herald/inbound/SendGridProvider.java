@@ -63,10 +63,8 @@ final class SendGridProvider implements Provider {
 
     @Override
     public String verify(CallbackRequest r, Source source, Instant now) {
-        for (String h : List.of(SIGNATURE, TIMESTAMP)) {
-            if (r.headerCount(h) == 0) return "missing " + h + " header";
-            if (r.headerCount(h) > 1) return h + " header given more than once";
-        }
+        String headers = r.notExactlyOnce(SIGNATURE, TIMESTAMP);
+        if (headers != null) return headers;
         String ts = r.header(TIMESTAMP).trim();
         long t;
         try {

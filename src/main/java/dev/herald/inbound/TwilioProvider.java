@@ -64,8 +64,8 @@ final class TwilioProvider implements Provider {
 
     @Override
     public String verify(CallbackRequest r, Source source, Instant now) {
-        if (r.headerCount(SIGNATURE) == 0) return "missing " + SIGNATURE + " header";
-        if (r.headerCount(SIGNATURE) > 1) return SIGNATURE + " header given more than once";
+        String headers = r.notExactlyOnce(SIGNATURE);
+        if (headers != null) return headers;
         String given = r.header(SIGNATURE).trim();
         List<String> bodyHash = CallbackRequest.form(r.rawQuery()).get(BODY_HASH);
         if (bodyHash != null && bodyHash.size() > 1) return BODY_HASH + " given more than once";
