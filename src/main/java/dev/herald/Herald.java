@@ -20,6 +20,14 @@ import dev.herald.email.TemplateService;
 import dev.herald.inbound.InboundService;
 import dev.herald.inbound.InboundSources;
 import dev.herald.inbound.SnsClient;
+import dev.herald.mail.AttachmentUrls;
+import dev.herald.mail.Endpoints;
+import dev.herald.mail.MailDomains;
+import dev.herald.mail.MailEndpointChannel;
+import dev.herald.mail.MailIntake;
+import dev.herald.mail.MailMessages;
+import dev.herald.mail.Routes;
+import dev.herald.mail.SmtpListener;
 import dev.herald.metrics.Metrics;
 import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.HostResolver;
@@ -76,6 +84,7 @@ public final class Herald implements AutoCloseable {
     private final EmailChannel email;
     private ApiServer api;
     private Dispatcher dispatcher;
+    private SmtpListener smtp;
     /** HERALD_PUBLIC_URL or, when that is unset, the URL of the port the API bound (set once it has). */
     private volatile String publicUrl;
 
@@ -121,8 +130,15 @@ public final class Herald implements AutoCloseable {
                     new SnsClient(outbound, cfg.inbound().snsCertificateHosts()));
             InboundService inbound = new InboundService(inboundSources, db, ingress, events::publishInternal, emails::byMessageId, clock, metrics,
                     cfg.inbound().requestRetention());
+            MailDomains mailDomains = new MailDomains(db, clock);
+            Endpoints mailEndpoints = new Endpoints(db, policy, resolver, secrets, clock, cfg.secretRotationGrace());
+            Routes mailRoutes = new Routes(db, clock);
+            MailIntake mailIntake = new MailIntake(db, ingress, mailDomains, mailRoutes, events::publishInternal, emails::byMessageId, metrics, clock);
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
-                    new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults));
+                    new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults),
+                    new MailEndpointChannel(db, authenticator, mailEndpoints, clock));
+            DeliveryService deliveries = new DeliveryService(db, channels, clock, ingress);
+            MailMessages mailMessages = new MailMessages(db, deliveries, metrics, clock, cfg.mail().retention());
 
             if (mode != Mode.API_ONLY) {
                 dispatcher[0] = new Dispatcher(db, channels, new RetryPolicy(cfg.retryAfterMax(), new SecureRandom()),
@@ -135,9 +151,16 @@ public final class Herald implements AutoCloseable {
                     d.start(timers);
                     db.listenForWork(d::wake);
                 }, d);
-                Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl(), EmailChannel.ATTACHED);
+                List<Retention.Attached> attached = new ArrayList<>(EmailChannel.ATTACHED);
+                attached.add(new Retention.Attached("mail_deliveries", "id", Retention.Attached.Owner.MESSAGE));
+                Retention retention = new Retention(db, clock, cfg.retention(), cfg.idempotencyTtl(), attached);
                 add("retention", () -> retention.start(timers), retention);
                 ScheduledFuture<?>[] pruning = new ScheduledFuture<?>[1];
+                ScheduledFuture<?>[] mailPruning = new ScheduledFuture<?>[1];
+                add("mail retention", () -> mailPruning[0] = timers.scheduleWithFixedDelay(mailMessages::prune, 0, 10, TimeUnit.MINUTES),
+                        () -> {
+                            if (mailPruning[0] != null) mailPruning[0].cancel(false);
+                        });
                 add("inbound request retention", () -> pruning[0] = timers.scheduleWithFixedDelay(inbound::prune, 1, 10, TimeUnit.MINUTES),
                         () -> {
                             if (pruning[0] != null) pruning[0].cancel(false);
@@ -152,8 +175,10 @@ public final class Herald implements AutoCloseable {
             } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
                         new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds(), events),
-                        events, new DeliveryService(db, channels, clock, ingress), connections, customerEmails,
-                        metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes());
+                        events, deliveries, connections, customerEmails,
+                        metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes(),
+                        new ApiServer.Mail(mailDomains, mailEndpoints, mailRoutes, mailIntake, mailMessages,
+                                new AttachmentUrls(secrets, clock, cfg.mail().attachmentUrlTtl(), () -> publicUrl), cfg.mail().maxMessageBytes()));
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, publicUrl.startsWith("https:")));
                 ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register));
                 add("API", () -> {
@@ -164,6 +189,14 @@ public final class Herald implements AutoCloseable {
                     QueueGauges gauges = new QueueGauges(db, metrics, clock, cfg.workerDeadAfter().toMillis() / 4);
                     add("queue gauges", () -> gauges.start(timers), gauges);
                 }
+            }
+            HeraldConfig.MailSettings ms = cfg.mail();
+            if (ms.smtpEnabled() && (mode != Mode.WORKER_ONLY || ms.smtpInWorkers())) {
+                SmtpListener listener = new SmtpListener(ms, mailIntake, metrics);
+                add("SMTP listener", () -> {
+                    listener.start();
+                    smtp = listener;
+                }, listener);
             }
         } catch (RuntimeException e) {
             close();
@@ -204,6 +237,11 @@ public final class Herald implements AutoCloseable {
     /** Where people reach this Herald: HERALD_PUBLIC_URL, or http://HOST:PORT of the port the API bound. */
     public String publicUrl() {
         return publicUrl;
+    }
+
+    /** The port the SMTP listener bound, or -1 when this process runs none. */
+    public int smtpPort() {
+        return smtp == null ? -1 : smtp.port();
     }
 
     /** Attempts this process's dispatcher has under way (0 without a dispatcher). */

@@ -72,7 +72,7 @@ class ArchitectureTest {
                 .optionalLayer("Features").definedBy(packages(base, FEATURES.toArray(String[]::new)))
                 .optionalLayer("Connections").definedBy(base + ".connections..")
                 .optionalLayer("HttpDelivery").definedBy(base + ".httpdelivery..")
-                .optionalLayer("Core").definedBy(packages(base, "delivery", "outbound", "signing", "projects", "metrics"))
+                .optionalLayer("Core").definedBy(packages(base, "delivery", "outbound", "signing", "projects", "metrics", "templates"))
                 .optionalLayer("Store").definedBy(base + ".store..")
                 .optionalLayer("Config").definedBy(base + ".config..")
                 .optionalLayer("Util").definedBy(base + ".util..")

@@ -7,6 +7,12 @@ import dev.herald.email.EmailService;
 import dev.herald.email.TemplateService;
 import dev.herald.inbound.InboundService;
 import dev.herald.inbound.InboundSources;
+import dev.herald.mail.AttachmentUrls;
+import dev.herald.mail.Endpoints;
+import dev.herald.mail.MailDomains;
+import dev.herald.mail.MailIntake;
+import dev.herald.mail.MailMessages;
+import dev.herald.mail.Routes;
 import dev.herald.metrics.Metrics;
 import dev.herald.projects.ApiKeys;
 import dev.herald.store.Database;
@@ -47,7 +53,11 @@ public final class ApiServer implements AutoCloseable {
     public record Services(Database db, ApiKeys keys, WebhookService webhooks, EventService events, DeliveryService deliveries,
                            ConnectionService connections, CustomerEmailService customerEmails,
                            Metrics metrics, int maxEventBytes, EmailService emails, TemplateService templates,
-                           InboundSources inboundSources, InboundService inbound, int maxInboundBytes) {}
+                           InboundSources inboundSources, InboundService inbound, int maxInboundBytes, Mail mail) {}
+
+    /** What the inbound-mail routes need. */
+    public record Mail(MailDomains domains, Endpoints endpoints, Routes routes, MailIntake intake, MailMessages messages, AttachmentUrls urls,
+                       int maxMessageBytes) {}
 
     /** Bodies up to this size are always accepted, whatever HERALD_MAX_EVENT_SIZE_BYTES says (templates, connections). */
     private static final long MIN_BODY_LIMIT = 1 << 20;
@@ -97,7 +107,8 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(Services s, String host, int port, List<Consumer<RoutesConfig>> pages) {
         this.app = Javalin.create(cfg -> {
             ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
-            common(cfg, host, port, Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), MIN_BODY_LIMIT) + 1024L, s.metrics(), clientErrors);
+            long maxBody = Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), Math.max(s.mail().maxMessageBytes(), MIN_BODY_LIMIT));
+            common(cfg, host, port, maxBody + 1024L, s.metrics(), clientErrors);
             var r = cfg.routes;
             r.before("/api/*", ctx -> {
                 Credentials.authenticate(ctx, s.keys());
@@ -113,6 +124,7 @@ public final class ApiServer implements AutoCloseable {
             pages.forEach(p -> p.accept(r));
             new InboundRoutes(s.inboundSources(), s.inbound(), s.maxInboundBytes()).register(r);
             new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.inbound(), s.maxEventBytes()).register(r);
+            new MailRoutes(s.mail(), s.keys()).register(r);
             errors(r, clientErrors);
         });
     }

@@ -75,11 +75,14 @@ public final class Http {
     /**
      * What every {@code /api} request must be before a route reads it: a query string that decodes,
      * and a body that is UTF-8 (declared so, or not declared at all) and decodes strictly, so a
-     * malformed byte is refused rather than replaced with U+FFFD.
+     * malformed byte is refused rather than replaced with U+FFFD. A {@code message/rfc822} body (raw
+     * mail for the HTTP inbox) is left to the mail parser.
      */
     static void checkRequest(Context ctx) {
         checkQuery(ctx.queryString());
         String type = ctx.header("Content-Type");
+        // Raw mail (the HTTP inbox) is bytes in whatever charsets its parts declare: the mail parser reads it.
+        if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith(MailRoutes.RFC822)) return;
         String charset = type == null ? null : charset(type);
         if (charset != null && !charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
             throw ApiException.invalid("Content-Type", "request bodies are UTF-8 JSON; charset '" + charset + "' is not supported");

@@ -197,7 +197,53 @@ public final class ConfigLoader {
                         get(Settings.INBOUND_SNS_CERT_HOSTS, v -> {
                             if (v.isEmpty()) throw new IllegalArgumentException("must be a regular expression for SNS host names");
                             return java.util.regex.Pattern.compile(v);
-                        })));
+                        })),
+                mail());
+    }
+
+    private HeraldConfig.MailSettings mail() {
+        Path cert = get(Settings.MAIL_SMTP_TLS_CERT_FILE, v -> v.isEmpty() ? null : readable(Path.of(v)));
+        Path key = get(Settings.MAIL_SMTP_TLS_KEY_FILE, v -> v.isEmpty() ? null : readable(Path.of(v)));
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(cert == null ? Settings.MAIL_SMTP_TLS_CERT_FILE.key() : Settings.MAIL_SMTP_TLS_KEY_FILE.key(),
+                    "is required when " + (cert == null ? Settings.MAIL_SMTP_TLS_KEY_FILE.key() : Settings.MAIL_SMTP_TLS_CERT_FILE.key()) + " is set");
+        }
+        boolean requireTls = bool(Settings.MAIL_SMTP_REQUIRE_TLS);
+        if (requireTls && cert == null) {
+            throw new ConfigException(Settings.MAIL_SMTP_REQUIRE_TLS.key(), "needs HERALD_MAIL_SMTP_TLS_CERT_FILE and HERALD_MAIL_SMTP_TLS_KEY_FILE");
+        }
+        String user = get(Settings.MAIL_SMTP_AUTH_USERNAME, v -> {
+            if (v.chars().anyMatch(Character::isISOControl)) throw new IllegalArgumentException("must not contain control characters");
+            return v;
+        });
+        String password = raw(Settings.MAIL_SMTP_AUTH_PASSWORD);
+        if (!user.isEmpty() && password.isEmpty()) {
+            throw new ConfigException(Settings.MAIL_SMTP_AUTH_PASSWORD.key(), "is required when " + Settings.MAIL_SMTP_AUTH_USERNAME.key() + " is set");
+        }
+        String hostname = get(Settings.MAIL_SMTP_HOSTNAME, v -> {
+            if (!v.isEmpty() && !v.matches("[A-Za-z0-9.-]{1,253}")) throw new IllegalArgumentException("must be a host name");
+            return v;
+        });
+        return new HeraldConfig.MailSettings(bool(Settings.MAIL_SMTP_ENABLED), bool(Settings.MAIL_SMTP_IN_WORKERS),
+                get(Settings.MAIL_SMTP_HOST, v -> {
+                    if (v.isEmpty() || !v.matches("[A-Za-z0-9._:\\[\\]-]+")) throw new IllegalArgumentException("must be a host name or an IP address");
+                    return v;
+                }),
+                intIn(Settings.MAIL_SMTP_PORT, 0, 65535), hostname, cert, key, requireTls, user, password,
+                intIn(Settings.MAIL_SMTP_MAX_CONNECTIONS, 1, 10_000), intIn(Settings.MAIL_SMTP_MAX_RECIPIENTS, 1, 1000),
+                durationIn(Settings.MAIL_SMTP_TIMEOUT, Duration.ofSeconds(10), Duration.ofHours(1)),
+                intIn(Settings.MAIL_MAX_MESSAGE_SIZE, 1024, 100 * 1024 * 1024),
+                get(Settings.MAIL_RETENTION, v -> {
+                    Duration d = Durations.parse(v);
+                    if (!d.isZero() && d.compareTo(Duration.ofHours(1)) < 0) throw new IllegalArgumentException("must be 0s (keep everything) or at least 1h");
+                    return d;
+                }),
+                durationIn(Settings.MAIL_ATTACHMENT_URL_TTL, Duration.ofSeconds(30), Duration.ofDays(7)));
+    }
+
+    private static Path readable(Path p) {
+        if (!java.nio.file.Files.isReadable(p)) throw new IllegalArgumentException("cannot read " + p);
+        return p;
     }
 
     private Duration wholeSeconds(Setting s, int min, int max) {

@@ -35,7 +35,22 @@ public record HeraldConfig(
         EmailSettings email,
         int workerHttpPort,
         int sqlitePageSize,
-        InboundSettings inbound) {
+        InboundSettings inbound,
+        MailSettings mail) {
+
+    /**
+     * Inbound mail: the SMTP listener (where, TLS, AUTH, limits), the size limit shared with the HTTP inbox,
+     * how long received mail is kept and how long a pre-signed attachment URL lives.
+     */
+    public record MailSettings(boolean smtpEnabled, boolean smtpInWorkers, String host, int port, String hostname, Path tlsCertFile,
+                               Path tlsKeyFile, boolean requireTls, String authUsername, String authPassword, int maxConnections,
+                               int maxRecipients, Duration timeout, int maxMessageBytes, Duration retention, Duration attachmentUrlTtl) {
+        @Override
+        public String toString() {
+            return "MailSettings[smtp=" + (smtpEnabled ? host + ":" + port : "off") + ", tls=" + (tlsCertFile != null)
+                    + ", auth=" + (authUsername.isEmpty() ? "none" : "(set)") + ", maxMessageBytes=" + maxMessageBytes + "]";
+        }
+    }
 
     /**
      * Provider callbacks: the timestamp tolerance, the body cap, how long request records are kept, and

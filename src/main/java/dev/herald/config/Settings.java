@@ -101,6 +101,39 @@ public final class Settings {
     public static final Setting INBOUND_SNS_CERT_HOSTS = new Setting("HERALD_INBOUND_SNS_CERT_HOSTS", null, "^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$",
             "Regular expression (matched against the whole, lower-cased host name) for the hosts an SNS message's SigningCertURL and SubscribeURL may name; checked before anything is fetched.", false);
 
+    public static final Setting MAIL_SMTP_ENABLED = new Setting("HERALD_MAIL_SMTP_ENABLED", null, "true",
+            "Whether `serve` (and `serve --api-only`) runs the SMTP listener that receives inbound mail (docs/mail.md).", false);
+    public static final Setting MAIL_SMTP_IN_WORKERS = new Setting("HERALD_MAIL_SMTP_IN_WORKERS", null, "false",
+            "Whether `worker notifications` processes run the SMTP listener too (with HERALD_MAIL_SMTP_ENABLED).", false);
+    public static final Setting MAIL_SMTP_HOST = new Setting("HERALD_MAIL_SMTP_HOST", null, "0.0.0.0",
+            "Interface the SMTP listener binds.", false);
+    public static final Setting MAIL_SMTP_PORT = new Setting("HERALD_MAIL_SMTP_PORT", null, "2525",
+            "TCP port of the SMTP listener (0 picks a free port). Point MX at a host whose port 25 forwards here.", false);
+    public static final Setting MAIL_SMTP_HOSTNAME = new Setting("HERALD_MAIL_SMTP_HOSTNAME", null, "",
+            "Name the SMTP listener gives in its greeting and Received headers. Empty: the host name of the machine.", false);
+    public static final Setting MAIL_SMTP_TLS_CERT_FILE = new Setting("HERALD_MAIL_SMTP_TLS_CERT_FILE", null, "",
+            "PEM certificate chain for STARTTLS on the SMTP listener. Empty (with the key file): STARTTLS is not offered.", false);
+    public static final Setting MAIL_SMTP_TLS_KEY_FILE = new Setting("HERALD_MAIL_SMTP_TLS_KEY_FILE", null, "",
+            "PEM private key (PKCS#8) for HERALD_MAIL_SMTP_TLS_CERT_FILE.", false);
+    public static final Setting MAIL_SMTP_REQUIRE_TLS = new Setting("HERALD_MAIL_SMTP_REQUIRE_TLS", null, "false",
+            "Refuse MAIL FROM until the client has started TLS (needs the certificate settings).", false);
+    public static final Setting MAIL_SMTP_AUTH_USERNAME = new Setting("HERALD_MAIL_SMTP_AUTH_USERNAME", null, "",
+            "When set, the listener offers AUTH PLAIN and LOGIN (after STARTTLS when TLS is configured) and requires it before MAIL FROM. For a relay that forwards mail to Herald; MX senders do not authenticate.", false);
+    public static final Setting MAIL_SMTP_AUTH_PASSWORD = new Setting("HERALD_MAIL_SMTP_AUTH_PASSWORD", null, "",
+            "Password for HERALD_MAIL_SMTP_AUTH_USERNAME.", true);
+    public static final Setting MAIL_SMTP_MAX_CONNECTIONS = new Setting("HERALD_MAIL_SMTP_MAX_CONNECTIONS", null, "100",
+            "Most SMTP connections served at once; more are answered 421 and closed.", false);
+    public static final Setting MAIL_SMTP_MAX_RECIPIENTS = new Setting("HERALD_MAIL_SMTP_MAX_RECIPIENTS", null, "100",
+            "Most RCPT TO accepted per message; more are answered 452.", false);
+    public static final Setting MAIL_SMTP_TIMEOUT = new Setting("HERALD_MAIL_SMTP_TIMEOUT", null, "5m",
+            "An SMTP connection idle for this long is closed (RFC 5321 asks for at least 5 minutes).", false);
+    public static final Setting MAIL_MAX_MESSAGE_SIZE = new Setting("HERALD_MAIL_MAX_MESSAGE_SIZE_BYTES", null, "26214400",
+            "Largest message accepted, by SMTP (announced in EHLO SIZE; larger ones get 552) and by POST /api/v1/messages (413).", false);
+    public static final Setting MAIL_RETENTION = new Setting("HERALD_MAIL_RETENTION", null, "30d",
+            "Received messages (raw, parsed and attachments) older than this are deleted. 0s keeps everything.", false);
+    public static final Setting MAIL_ATTACHMENT_URL_TTL = new Setting("HERALD_MAIL_ATTACHMENT_URL_TTL", null, "15m",
+            "How long a pre-signed attachment URL stays valid.", false);
+
     public static final List<Setting> ALL = List.of(CONFIG_FILE, HTTP_HOST, HTTP_PORT, WORKER_HTTP_PORT, DATA_DIR, DATABASE_URL,
             DATABASE_PASSWORD, DATABASE_POOL_SIZE, SQLITE_SYNCHRONOUS, SQLITE_PAGE_SIZE, MASTER_KEY, LOG_LEVEL, MAX_EVENT_SIZE, IDEMPOTENCY_TTL,
             DELIVERY_CONCURRENCY, PER_WEBHOOK_CONCURRENCY, DELIVERY_LEASE, DELIVERY_POLL_INTERVAL, WORKER_DEAD_AFTER, DELIVERY_BATCH_SIZE,
@@ -108,5 +141,7 @@ public final class Settings {
             OUTBOUND_ALLOW_HTTP, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_HOSTS, OUTBOUND_CA_FILE, PUBLIC_URL,
             ADMIN_EMAILS, NOTIFICATION_TRANSPORT, NOTIFICATION_HTTP_TIMEOUT, SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM,
             SMTP_TLS, SMTP_TIMEOUT, SMTP_CONNECTIONS, SMTP_RETRY_SCHEDULE, INBOUND_TOLERANCE, INBOUND_MAX_BODY, INBOUND_REQUEST_RETENTION,
-            INBOUND_SNS_CERT_HOSTS);
+            INBOUND_SNS_CERT_HOSTS, MAIL_SMTP_ENABLED, MAIL_SMTP_IN_WORKERS, MAIL_SMTP_HOST, MAIL_SMTP_PORT, MAIL_SMTP_HOSTNAME,
+            MAIL_SMTP_TLS_CERT_FILE, MAIL_SMTP_TLS_KEY_FILE, MAIL_SMTP_REQUIRE_TLS, MAIL_SMTP_AUTH_USERNAME, MAIL_SMTP_AUTH_PASSWORD,
+            MAIL_SMTP_MAX_CONNECTIONS, MAIL_SMTP_MAX_RECIPIENTS, MAIL_SMTP_TIMEOUT, MAIL_MAX_MESSAGE_SIZE, MAIL_RETENTION, MAIL_ATTACHMENT_URL_TTL);
 }

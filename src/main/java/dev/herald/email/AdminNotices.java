@@ -1,6 +1,7 @@
 package dev.herald.email;
 
 import dev.herald.delivery.Ingress;
+import dev.herald.templates.Templates;
 import dev.herald.util.Addresses;
 import java.time.Instant;
 import java.util.List;

@@ -7,6 +7,7 @@ import dev.herald.delivery.Message;
 import dev.herald.store.Database;
 import dev.herald.store.Sql;
 import dev.herald.store.StoreException;
+import dev.herald.templates.Templates;
 import dev.herald.util.Addresses;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;

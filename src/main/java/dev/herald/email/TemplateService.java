@@ -1,6 +1,7 @@
 package dev.herald.email;
 
 import dev.herald.store.Database;
+import dev.herald.templates.Templates;
 import dev.herald.util.Addresses;
 import dev.herald.util.JsonBody;
 import dev.herald.util.Problem;

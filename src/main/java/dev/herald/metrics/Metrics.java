@@ -35,6 +35,9 @@ public final class Metrics implements AutoCloseable {
     private final Counter eventsAccepted;
     private final Counter webhooksDisabled;
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final AtomicLong mailMessages = new AtomicLong();
+    private final AtomicLong mailRawBytes = new AtomicLong();
+    private final AtomicLong mailAttachmentBytes = new AtomicLong();
 
     public Metrics() {
         // Micrometer's names that promtool's lint refuses: a unit abbreviated (ns) and a gauge ending in _count.
@@ -51,6 +54,12 @@ public final class Metrics implements AutoCloseable {
                 .description("How late the most overdue pending delivery is, in seconds (0 when none is overdue)").register(registry);
         eventsAccepted = Counter.builder("herald.events.accepted")
                 .description("Events accepted by POST /api/v1/events (idempotent repeats not counted)").register(registry);
+        Gauge.builder("herald.mail.stored.messages", mailMessages, AtomicLong::get)
+                .description("Inbound mail messages stored, in the whole installation").register(registry);
+        Gauge.builder("herald.mail.stored.bytes", mailRawBytes, AtomicLong::get).tag("part", "raw")
+                .description("Bytes of stored inbound mail, raw messages and attachments (decoded)").baseUnit("bytes").register(registry);
+        Gauge.builder("herald.mail.stored.bytes", mailAttachmentBytes, AtomicLong::get).tag("part", "attachments")
+                .description("Bytes of stored inbound mail, raw messages and attachments (decoded)").baseUnit("bytes").register(registry);
         webhooksDisabled = Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -63,6 +72,22 @@ public final class Metrics implements AutoCloseable {
     public void inboundCallback(String provider, String outcome) {
         Counter.builder("herald.inbound.callbacks").description("Provider callbacks by provider and outcome")
                 .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+    }
+
+    /**
+     * Counts a message offered to Herald by SMTP or the HTTP inbox: {@code accepted} (committed), {@code rejected}
+     * (refused before storing: unknown recipient, too large, loop) or {@code failed} (not stored; the sender retries).
+     */
+    public void mailReceived(String transport, String outcome) {
+        Counter.builder("herald.mail.received").description("Inbound mail messages by transport (smtp, http) and outcome")
+                .tag("transport", transport).tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** Stored inbound mail in the whole installation: raw messages and their attachments, in bytes (refreshed by the retention pass). */
+    public void mailStored(long messages, long rawBytes, long attachmentBytes) {
+        mailMessages.set(messages);
+        mailRawBytes.set(rawBytes);
+        mailAttachmentBytes.set(attachmentBytes);
     }
 
     /** Counts a finished attempt: {@code succeeded}, {@code retry} (failed, will retry) or {@code dead} (dead-lettered). */

@@ -22,12 +22,14 @@ public final class SecretBox {
 
     private final SecretKeySpec key;
     private final SecretKeySpec fingerprintKey;
+    private final SecretKeySpec derivationKey;
     private final SecureRandom random = new SecureRandom();
 
     public SecretBox(byte[] key32) {
         if (key32.length != 32) throw new IllegalArgumentException("master key must be 32 bytes, got " + key32.length);
         this.key = new SecretKeySpec(key32.clone(), "AES");
         this.fingerprintKey = new SecretKeySpec(hmac(new SecretKeySpec(key32, "HmacSHA256"), "herald secret fingerprint v1"), "HmacSHA256");
+        this.derivationKey = new SecretKeySpec(hmac(new SecretKeySpec(key32, "HmacSHA256"), "herald key derivation v1"), "HmacSHA256");
     }
 
     /**
@@ -39,6 +41,14 @@ public final class SecretBox {
     public String fingerprint(String secret, String context) {
         byte[] mac = hmac(fingerprintKey, context + "\u0000" + secret);
         return java.util.HexFormat.of().formatHex(mac, 0, FINGERPRINT_BYTES);
+    }
+
+    /**
+     * A 32-byte key for one {@code purpose} (pre-signed attachment URLs), derived from the master key with
+     * HMAC-SHA256, so every node sharing the master key derives the same key and no new secret is stored.
+     */
+    public byte[] deriveKey(String purpose) {
+        return hmac(derivationKey, "herald derived key v1\u0000" + purpose);
     }
 
     private static byte[] hmac(SecretKeySpec k, String data) {

@@ -21,6 +21,11 @@ public final class Api {
         this.key = key;
     }
 
+    /** The API key this client sends. */
+    public String key() {
+        return key;
+    }
+
     /** The same key against another Herald node (sharing the database). */
     public Api at(int port) {
         return new Api(port, key);

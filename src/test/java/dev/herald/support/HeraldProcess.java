@@ -111,6 +111,8 @@ public final class HeraldProcess implements AutoCloseable {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("HERALD_MAIL_SMTP_PORT", "0");
+        pb.environment().put("HERALD_MAIL_SMTP_HOST", "127.0.0.1");
         pb.environment().putAll(env);
         if (!env.containsKey("HERALD_DATABASE_URL") && env.containsKey("HERALD_DATA_DIR") && TestDatabases.postgres()) {
             pb.environment().put("HERALD_DATABASE_URL", TestDatabases.urlFor(Path.of(env.get("HERALD_DATA_DIR"))));

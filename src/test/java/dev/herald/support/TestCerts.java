@@ -27,8 +27,12 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A private CA minted for one test, and a server certificate it signed for a host name. */
-public record TestCerts(Path caPem, SSLContext server) {
+/**
+ * A private CA minted for one test, and a server certificate it signed for a host name: as an SSLContext,
+ * and as PEM files (the chain in {@code serverCertPem}, the PKCS#8 key in {@code serverKeyPem}) for
+ * settings that take files.
+ */
+public record TestCerts(Path caPem, SSLContext server, Path serverCertPem, Path serverKeyPem) {
     public static TestCerts forHost(String host, Path dir) {
         try {
             KeyPair ca = keyPair();
@@ -58,10 +62,19 @@ public record TestCerts(Path caPem, SSLContext server) {
             kmf.init(ks, pw);
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), null, null);
-            return new TestCerts(pem, ctx);
+            Path chain = dir.resolve("server.pem");
+            Files.writeString(chain, pem(leafCert.getEncoded()) + pem(caCert.getEncoded()));
+            Path key = dir.resolve("server.key");
+            Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(leaf.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n");
+            return new TestCerts(pem, ctx, chain, key);
         } catch (IOException | java.security.GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IllegalStateException("cannot mint test certificates", e);
         }
+    }
+
+    private static String pem(byte[] der) {
+        return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END CERTIFICATE-----\n";
     }
 
     private static KeyPair keyPair() throws java.security.GeneralSecurityException {

@@ -63,6 +63,8 @@ public final class TestHerald implements AutoCloseable {
         s.put("HERALD_DATA_DIR", dir.toString());
         s.put("HERALD_HTTP_PORT", "0");
         s.put("HERALD_HTTP_HOST", "127.0.0.1");
+        s.put("HERALD_MAIL_SMTP_PORT", "0");
+        s.put("HERALD_MAIL_SMTP_HOST", "127.0.0.1");
         s.put("HERALD_SQLITE_SYNCHRONOUS", "NORMAL");
         s.put("HERALD_DELIVERY_POLL_INTERVAL", "100ms");
         s.put("SECURITY_OUTBOUND_ALLOW_HTTP", "true");

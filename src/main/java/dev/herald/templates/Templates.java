@@ -1,4 +1,4 @@
-package dev.herald.email;
+package dev.herald.templates;
 
 import com.samskivert.mustache.BasicCollector;
 import com.samskivert.mustache.Mustache;
@@ -80,12 +80,19 @@ public final class Templates {
     private static final Mustache.Compiler PLAIN = Mustache.compiler().escapeHTML(false).strictSections(true).emptyStringIsFalse(true)
             .withCollector(JSON_ONLY);
     private static final Mustache.Compiler HTML = PLAIN.escapeHTML(true);
+    /** JSON: every {{value}} is escaped for the inside of a JSON string; absent values render empty (mail documents omit empty fields). */
+    private static final Mustache.Compiler JSON = Mustache.compiler().withEscaper(Templates::jsonEscape).strictSections(false).defaultValue("")
+            .emptyStringIsFalse(true).withCollector(JSON_ONLY);
+    /** What would insert a value unescaped (or change the delimiters to hide that) in a JSON template. */
+    private static final java.util.regex.Pattern UNESCAPED = java.util.regex.Pattern.compile("\\{\\{\\s*[{&=]");
 
     private Templates() {}
 
     /** Which body a template renders; {@code html} escapes values. */
     public enum Part {
-        SUBJECT("subject", false, MAX_SUBJECT), TEXT("text", false, MAX_RENDERED_CHARS), HTML_BODY("html", true, MAX_RENDERED_CHARS);
+        SUBJECT("subject", false, MAX_SUBJECT), TEXT("text", false, MAX_RENDERED_CHARS), HTML_BODY("html", true, MAX_RENDERED_CHARS),
+        /** A JSON document (inbound mail's custom_json mapper): values are JSON-string-escaped, missing ones are empty. */
+        JSON("template", false, MAX_RENDERED_CHARS);
 
         final String field;
         final boolean escape;
@@ -133,7 +140,11 @@ public final class Templates {
     private static Compiled compileNew(Part part, String source, String fieldPath) {
         Template t;
         try {
-            t = (part.escape ? HTML : PLAIN).compile(source);
+            if (part == Part.JSON && UNESCAPED.matcher(source).find()) {
+                throw Problem.invalid(fieldPath, "'" + fieldPath + "' inserts a value unescaped ({{{x}}}, {{&x}}) or changes delimiters; "
+                        + "in a JSON template every value is escaped: use {{x}} inside a JSON string");
+            }
+            t = (part == Part.JSON ? JSON : part.escape ? HTML : PLAIN).compile(source);
         } catch (MustacheException e) {
             throw Problem.invalid(fieldPath, "'" + fieldPath + "' is not a valid template: " + e.getMessage());
         }
@@ -172,6 +183,26 @@ public final class Templates {
             throw Problem.invalid(fieldPath, "'" + fieldPath + "' nests sections more than " + MAX_SECTION_NESTING + " deep");
         }
         return new Compiled(t, blind[0]);
+    }
+
+    /** {@code s} escaped for the inside of a JSON string (quotes, backslash, control characters, and U+2028/U+2029). */
+    static String jsonEscape(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029') b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     private static boolean looksNothingUp(String name) {
