@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
-import org.subethamail.smtp.TooMuchDataException;
 import org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory;
 import org.subethamail.smtp.auth.LoginFailedException;
 import org.subethamail.smtp.server.SMTPServer;
@@ -143,12 +142,13 @@ public final class SmtpListener implements AutoCloseable {
         }
 
         @Override
-        public String data(InputStream in) throws RejectException, TooMuchDataException, IOException {
+        public String data(InputStream in) throws RejectException, IOException {
             byte[] raw = in.readNBytes(maxBytes + 1);
             if (raw.length > maxBytes) {
+                // The library reads the rest of DATA only after a normal return: read it here, or it would be taken for commands.
                 in.transferTo(java.io.OutputStream.nullOutputStream());
                 metrics.mailReceived("smtp", "rejected");
-                throw new TooMuchDataException("5.3.4 Message too big: the limit is " + maxBytes + " bytes");
+                throw new RejectException(552, "5.3.4 Message too big: the limit is " + maxBytes + " bytes");
             }
             boolean tls = ctx instanceof Session s && s.isTLSStarted();
             String remote = ctx.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(ctx.getRemoteAddress());
@@ -163,7 +163,7 @@ public final class SmtpListener implements AutoCloseable {
                 log.warn("SMTP: message from {} not stored (answered 451): {}", remote, e.getMessage());
                 throw new RejectException(451, "4.3.0 Temporary failure storing the message, try again later");
             }
-            return "250 2.6.0 Ok: queued as " + stored.get(0).id();
+            return "2.6.0 Ok: queued as " + stored.get(0).id();
         }
 
         @Override

@@ -1,17 +1,11 @@
 package dev.herald.mail;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
 import dev.herald.support.Api;
 import dev.herald.support.Receiver;
 import dev.herald.support.TestHerald;
 import dev.herald.util.Json;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -20,14 +14,14 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import tools.jackson.databind.JsonNode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * A Herald taking mail for {@code example.test}, one endpoint at a test receiver and helpers to check
  * what the endpoint got against the seed's contract, computed here with the JDK alone (not Herald's code).
  */
 final class MailFixture implements AutoCloseable {
     static final String DOMAIN = "example.test";
-    private static final Schema SCHEMA = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
-            .getSchema(read(Path.of("docs/mail-generic.schema.json")));
 
     final TestHerald herald;
     final Api api;
@@ -98,15 +92,7 @@ final class MailFixture implements AutoCloseable {
 
     /** The generic document holds to the published JSON Schema. */
     static void assertSchema(JsonNode doc) {
-        assertThat(SCHEMA.validate(doc)).as("generic JSON against docs/mail-generic.schema.json: " + doc).isEmpty();
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        MailSchema.assertValid(doc);
     }
 
     @Override
