@@ -57,6 +57,25 @@ final class MailFixture implements AutoCloseable {
         return route("{\"name\":\"all\",\"match\":{\"recipient\":\"*@" + DOMAIN + "\"},\"mapper\":\"" + mapper + "\",\"endpoint_ids\":[\"" + endpointId + "\"]}");
     }
 
+    /** The two ways in: the tests that are about the message, not the protocol, run through both. */
+    enum Transport { SMTP, HTTP }
+
+    /** Sends {@code raw} from {@code from} to {@code rcpt} the given way; asserts it was taken (250 or 202). */
+    void deliver(Transport t, String from, String rcpt, byte[] raw) throws Exception {
+        if (t == Transport.SMTP) {
+            try (dev.herald.support.SmtpClient c = new dev.herald.support.SmtpClient(smtpPort())) {
+                c.greeting();
+                java.util.List<dev.herald.support.SmtpClient.Reply> replies = c.send(from, java.util.List.of(rcpt), raw);
+                assertThat(replies).as(replies.toString()).allMatch(dev.herald.support.SmtpClient.Reply::ok);
+                assertThat(replies.get(replies.size() - 1).code()).isEqualTo(250);
+            }
+        } else {
+            String q = "?rcpt_to=" + java.net.URLEncoder.encode(rcpt, StandardCharsets.UTF_8) + "&mail_from=" + java.net.URLEncoder.encode(from, StandardCharsets.UTF_8);
+            java.net.http.HttpResponse<String> r = MailInboxTest.post(this, api.key(), "message/rfc822", raw, q);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        }
+    }
+
     int smtpPort() {
         return herald.herald().smtpPort();
     }
