@@ -43,11 +43,17 @@ final class BodyText {
     }
 
     private static String utf8OrElse(byte[] bytes, Charset fallback) {
+        String utf8 = strictUtf8(bytes);
+        return utf8 != null ? utf8 : new String(bytes, fallback);
+    }
+
+    /** The bytes as UTF-8, or null when they are not valid UTF-8. */
+    static String strictUtf8(byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            return new String(bytes, fallback);
+            return null;
         }
     }
 }

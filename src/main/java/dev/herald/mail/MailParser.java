@@ -193,8 +193,8 @@ public final class MailParser {
                 }
             }
             if (ascii) return new String(bytes, StandardCharsets.ISO_8859_1);
-            String utf8 = new String(bytes, StandardCharsets.UTF_8);
-            if (utf8.indexOf('\uFFFD') < 0) return utf8;
+            String utf8 = BodyText.strictUtf8(bytes);
+            if (utf8 != null) return utf8;
             flags.add("non_utf8_header");
             return new String(bytes, StandardCharsets.ISO_8859_1);
         }
