@@ -7,7 +7,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
-import org.apache.james.mime4j.util.CharsetUtil;
 
 /**
  * Text from body bytes in their declared charset. No charset or US-ASCII with 8-bit bytes reads as UTF-8
@@ -20,13 +19,13 @@ final class BodyText {
 
     private BodyText() {}
 
-    static String decode(byte[] bytes, String declared, Set<String> flags) {
+    static String decode(byte[] bytes, String declared, Charsets charsets, Set<String> flags) {
         String cs = declared == null ? "" : declared.strip().replace("\"", "").replace("'", "").toLowerCase(Locale.ROOT);
         String text;
         if (cs.isEmpty() || cs.equals("us-ascii") || cs.equals("ascii") || cs.equals("ansi_x3.4-1968")) {
             text = utf8OrElse(bytes, WINDOWS_1252);
         } else {
-            Charset charset = lookup(cs);
+            Charset charset = charsets.find(cs);
             if (charset == null) {
                 flags.add("unknown_charset");
                 text = utf8OrElse(bytes, StandardCharsets.ISO_8859_1);
@@ -43,20 +42,18 @@ final class BodyText {
         return t.startsWith("\uFEFF") ? t.substring(1) : t;
     }
 
-    private static Charset lookup(String name) {
-        try {
-            return CharsetUtil.lookup(name);
-        } catch (RuntimeException e) {
-            return null;
-        }
+    private static String utf8OrElse(byte[] bytes, Charset fallback) {
+        String utf8 = strictUtf8(bytes);
+        return utf8 != null ? utf8 : new String(bytes, fallback);
     }
 
-    private static String utf8OrElse(byte[] bytes, Charset fallback) {
+    /** The bytes as UTF-8, or null when they are not valid UTF-8. */
+    static String strictUtf8(byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            return new String(bytes, fallback);
+            return null;
         }
     }
 }

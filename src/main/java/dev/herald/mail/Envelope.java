@@ -9,6 +9,6 @@ import java.util.List;
  */
 public record Envelope(String mailFrom, List<String> rcptTo, String remoteAddress, String helo, boolean tls, String transport) {
     public Envelope {
-        rcptTo = rcptTo == null ? List.of() : List.copyOf(rcptTo);
+        rcptTo = rcptTo == null ? List.of() : rcptTo.stream().filter(java.util.Objects::nonNull).toList();
     }
 }

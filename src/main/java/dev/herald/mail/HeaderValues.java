@@ -8,19 +8,15 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.dom.address.Mailbox;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.stream.ParserCursor;
 import org.apache.james.mime4j.util.ByteSequence;
-import org.apache.james.mime4j.util.CharsetUtil;
 import org.apache.james.mime4j.util.ContentUtil;
 
 /** Header field values: unfolding, RFC 2047 encoded words, address lists and message ids. Pure functions. */
 final class HeaderValues {
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+|\\r(?!\\n)[ \\t]*");
-    private static final Pattern ENCODED_WORD_CHARSET = Pattern.compile("=\\?([^?\\s]{1,80})\\?[bBqQ]\\?");
     private static final Pattern MSG_ID = Pattern.compile("<([^<>\\s]+)>");
     private static final Pattern BARE_MSG_ID = Pattern.compile("[^<>\\s@]+@[^<>\\s@]+");
 
@@ -32,34 +28,44 @@ final class HeaderValues {
         return v.replace("\r", "").replace("\n", "").strip().replace("\u0000", "");
     }
 
-    /** Decodes RFC 2047 encoded words; a word in a charset Java lacks is read as UTF-8 and flagged. */
-    static String decodeWords(String value, Set<String> flags) {
-        if (value == null || !value.contains("=?")) return value;
-        Matcher m = ENCODED_WORD_CHARSET.matcher(value);
-        while (m.find()) {
-            String cs = m.group(1);
-            int star = cs.indexOf('*'); // RFC 2231 language suffix: =?utf-8*en?Q?...?=
-            if (CharsetUtil.lookup(star > 0 ? cs.substring(0, star) : cs) == null) flags.add("unknown_charset");
-        }
-        try {
-            return DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT, StandardCharsets.UTF_8).replace("\u0000", "");
-        } catch (RuntimeException e) {
-            return value;
-        }
+    /** Decodes RFC 2047 encoded words ({@link EncodedWords}). */
+    static String decodeWords(String value, Charsets charsets, Set<String> flags) {
+        return EncodedWords.decode(value, charsets, flags);
+    }
+
+    /**
+     * Hides {@code =?} from Mime4j's parsers, which decode encoded words themselves with a costly lookup
+     * per word; Herald decodes the pieces afterwards ({@link #unmask}, then {@link EncodedWords}).
+     * Header values never contain NUL (unfolding drops it), so the mask is unambiguous.
+     */
+    static String mask(String value) {
+        return value.replace("=?", MASK);
+    }
+
+    static String unmask(String value) {
+        return value == null ? null : value.replace(MASK, "=?");
+    }
+
+    private static final String MASK = "\u0000?";
+
+    static int count(String s, String needle) {
+        int n = 0;
+        for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + needle.length())) n++;
+        return n;
     }
 
     /** The mailboxes of an address list (groups flattened), addresses lower-cased, names decoded. */
-    static List<ParsedMail.Mailbox> mailboxes(String value) {
+    static List<ParsedMail.Mailbox> mailboxes(String value, Charsets charsets, Set<String> flags) {
         List<ParsedMail.Mailbox> out = new ArrayList<>();
         if (value == null || value.isBlank()) return out;
         try {
-            ByteSequence raw = ContentUtil.encode(StandardCharsets.UTF_8, value);
+            ByteSequence raw = ContentUtil.encode(StandardCharsets.UTF_8, mask(value));
             for (Mailbox mb : LenientAddressParser.DEFAULT.parseAddressList(raw, new ParserCursor(0, raw.length())).flatten()) {
                 String address = mb.getAddress();
                 if (address == null || address.isBlank()) continue;
-                address = address.strip().toLowerCase(Locale.ROOT);
+                address = unmask(address).strip().toLowerCase(Locale.ROOT).replace("\u0000", "");
                 String name = mb.getName();
-                name = name == null ? null : name.strip().replace("\u0000", "");
+                name = name == null ? null : EncodedWords.decode(unmask(name), charsets, flags).strip().replace("\u0000", "");
                 out.add(new ParsedMail.Mailbox(address, name == null || name.isEmpty() ? null : name));
             }
         } catch (RuntimeException e) {

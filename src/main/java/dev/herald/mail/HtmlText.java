@@ -22,6 +22,9 @@ final class HtmlText {
             Map.entry("rsquo", "\u2019"), Map.entry("lsquo", "\u2018"), Map.entry("rdquo", "\u201d"), Map.entry("ldquo", "\u201c"),
             Map.entry("copy", "\u00a9"), Map.entry("reg", "\u00ae"), Map.entry("euro", "\u20ac"));
 
+    /** Deeper quotes get no more markers: a prefix per level per line would grow quadratically with hostile nesting. */
+    private static final int MAX_QUOTE_PREFIX = 8;
+
     private final List<String> lines = new ArrayList<>();
     private final StringBuilder line = new StringBuilder();
     private int quoteDepth;
@@ -115,7 +118,7 @@ final class HtmlText {
     private void newline() {
         String l = line.toString().stripTrailing();
         if (!l.isEmpty()) {
-            lines.add("> ".repeat(Math.max(0, lineDepth)) + l);
+            lines.add("> ".repeat(Math.min(MAX_QUOTE_PREFIX, Math.max(0, lineDepth))) + l);
         } else if (!lines.isEmpty() && !lines.get(lines.size() - 1).isEmpty()) {
             lines.add("");
         }

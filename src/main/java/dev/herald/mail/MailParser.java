@@ -83,6 +83,7 @@ public final class MailParser {
     private static final class Reader extends DecodeMonitor {
         final byte[] raw;
         final Set<String> flags = new TreeSet<>();
+        final Charsets charsets = new Charsets();
         final Deque<Entity> stack = new ArrayDeque<>();
         final List<ParsedMail.Header> headers = new ArrayList<>();
         final List<ParsedMail.Part> parts = new ArrayList<>();
@@ -128,7 +129,7 @@ public final class MailParser {
             }
             MimeConfig config = new MimeConfig.Builder().setMaxLineLen(-1).setMaxHeaderCount(-1).setMaxHeaderLen(-1)
                     .setMaxContentLen(-1).setStrictParsing(false).build();
-            MimeTokenStream tokens = new MimeTokenStream(config, this, null);
+            MimeTokenStream tokens = new MimeTokenStream(config, this, null, new SafeDescriptors());
             tokens.setRecursionMode(RecursionMode.M_NO_RECURSE);
             tokens.parse(new ByteArrayInputStream(raw));
             for (EntityState state = tokens.getState(); state != EntityState.T_END_OF_STREAM; state = tokens.next()) {
@@ -179,7 +180,7 @@ public final class MailParser {
             if (name.isEmpty()) return;
             String value = HeaderValues.unfold(line.substring(colon + 1));
             e.fields.add(new String[] {name, value});
-            if (e == root) headers.add(new ParsedMail.Header(name, HeaderValues.decodeWords(value, flags)));
+            if (e == root) headers.add(new ParsedMail.Header(name, HeaderValues.decodeWords(value, charsets, flags)));
         }
 
         /** Header bytes as UTF-8 (RFC 6532) when they are valid UTF-8, else as ISO-8859-1, flagged. */
@@ -192,8 +193,8 @@ public final class MailParser {
                 }
             }
             if (ascii) return new String(bytes, StandardCharsets.ISO_8859_1);
-            String utf8 = new String(bytes, StandardCharsets.UTF_8);
-            if (utf8.indexOf('\uFFFD') < 0) return utf8;
+            String utf8 = BodyText.strictUtf8(bytes);
+            if (utf8 != null) return utf8;
             flags.add("non_utf8_header");
             return new String(bytes, StandardCharsets.ISO_8859_1);
         }
@@ -202,9 +203,9 @@ public final class MailParser {
         private void endHeader(MimeTokenStream tokens) {
             Entity e = stack.peek();
             if (e == null) return;
-            MimeParams type = MimeParams.parse(e.first("content-type"), flags);
+            MimeParams type = MimeParams.parse(e.first("content-type"), charsets, flags);
             if (type.value() == null || !type.value().startsWith("multipart/")) return;
-            String boundary = type.get("boundary");
+            String boundary = type.raw("boundary");
             if (boundary == null) {
                 flags.add("malformed_mime"); // Mime4j reads it as text/plain
                 return;
@@ -232,18 +233,18 @@ public final class MailParser {
                 flags.add("truncated_part");
                 flags.add("malformed_mime");
             }
-            MimeParams type = MimeParams.parse(e.first("content-type"), flags);
-            MimeParams disposition = MimeParams.parse(e.first("content-disposition"), flags);
+            MimeParams type = MimeParams.parse(e.first("content-type"), charsets, flags);
+            MimeParams disposition = MimeParams.parse(e.first("content-disposition"), charsets, flags);
             String filename = disposition.get("filename");
             if (filename == null || filename.isBlank()) filename = type.get("name");
             boolean attachment = "attachment".equals(disposition.value());
             boolean named = filename != null && !filename.isBlank();
             if (!attachment && !named && mimeType.equals("text/plain") && text == null) {
-                text = BodyText.decode(read.bytes(), tokens.getBodyDescriptor().getCharset(), flags);
+                text = BodyText.decode(read.bytes(), tokens.getBodyDescriptor().getCharset(), charsets, flags);
                 return;
             }
             if (!attachment && !named && mimeType.equals("text/html") && html == null) {
-                html = BodyText.decode(read.bytes(), tokens.getBodyDescriptor().getCharset(), flags);
+                html = BodyText.decode(read.bytes(), tokens.getBodyDescriptor().getCharset(), charsets, flags);
                 return;
             }
             String contentId = contentId(e.first("content-id"));
@@ -272,11 +273,11 @@ public final class MailParser {
                 flags.add(idHeader == null || idHeader.isBlank() ? "missing_message_id" : "invalid_message_id");
                 messageId = syntheticId(raw);
             }
-            List<ParsedMail.Mailbox> from = HeaderValues.mailboxes(r.first("from"));
+            List<ParsedMail.Mailbox> from = HeaderValues.mailboxes(r.first("from"), charsets, flags);
             String dateHeader = r.first("date");
             Instant date = MailDates.parse(dateHeader);
             if (dateHeader != null && date == null) flags.add("invalid_date");
-            String subject = r.first("subject") == null ? null : HeaderValues.decodeWords(r.first("subject"), flags);
+            String subject = r.first("subject") == null ? null : HeaderValues.decodeWords(r.first("subject"), charsets, flags);
             String inReplyTo = HeaderValues.messageId(r.first("in-reply-to"));
             LinkedHashSet<String> references = new LinkedHashSet<>();
             for (String[] f : r.fields) if (f[0].equals("references")) references.addAll(HeaderValues.messageIds(f[1]));
@@ -295,9 +296,9 @@ public final class MailParser {
         }
 
         /** Every mailbox of every field with that name, sorted by address then name, duplicates removed. */
-        private static List<ParsedMail.Mailbox> addresses(Entity r, String name) {
+        private List<ParsedMail.Mailbox> addresses(Entity r, String name) {
             Set<ParsedMail.Mailbox> all = new TreeSet<>(ADDRESS_ORDER);
-            for (String[] f : r.fields) if (f[0].equals(name)) all.addAll(HeaderValues.mailboxes(f[1]));
+            for (String[] f : r.fields) if (f[0].equals(name)) all.addAll(HeaderValues.mailboxes(f[1], charsets, flags));
             return List.copyOf(all);
         }
     }

@@ -13,7 +13,6 @@ import org.apache.james.mime4j.stream.ParserCursor;
 import org.apache.james.mime4j.stream.RawBody;
 import org.apache.james.mime4j.stream.RawFieldParser;
 import org.apache.james.mime4j.util.ByteSequence;
-import org.apache.james.mime4j.util.CharsetUtil;
 import org.apache.james.mime4j.util.ContentUtil;
 
 /**
@@ -21,26 +20,31 @@ import org.apache.james.mime4j.util.ContentUtil;
  * (names lower-cased), with RFC 2231 extended values and continuations ({@code filename*=utf-8''a%20b},
  * {@code name*0*=...; name*1*=...}) joined and decoded, and RFC 2047 words in plain values decoded.
  */
-record MimeParams(String value, Map<String, String> params) {
+record MimeParams(String value, Map<String, String> params, Map<String, String> rawParams) {
     private static final int MAX_PARAMS = 100;
 
     String get(String name) {
         return params.get(name);
     }
 
-    static MimeParams parse(String header, Set<String> flags) {
-        if (header == null || header.isBlank()) return new MimeParams(null, Map.of());
+    /** A plain parameter as written (no RFC 2047 or 2231 decoding): for boundary and charset. */
+    String raw(String name) {
+        return rawParams.get(name);
+    }
+
+    static MimeParams parse(String header, Charsets charsets, Set<String> flags) {
+        if (header == null || header.isBlank()) return new MimeParams(null, Map.of(), Map.of());
         try {
-            ByteSequence raw = ContentUtil.encode(StandardCharsets.UTF_8, header);
+            ByteSequence raw = ContentUtil.encode(StandardCharsets.UTF_8, HeaderValues.mask(header));
             RawBody body = RawFieldParser.DEFAULT.parseRawBody(raw, new ParserCursor(0, raw.length()));
-            String value = body.getValue() == null ? null : body.getValue().strip().toLowerCase(Locale.ROOT);
+            String value = body.getValue() == null ? null : HeaderValues.unmask(body.getValue()).strip().toLowerCase(Locale.ROOT);
             Map<String, String> plain = new HashMap<>();
             Map<String, TreeMap<Integer, String[]>> extended = new HashMap<>();
             int n = 0;
             for (NameValuePair p : body.getParams()) {
                 if (++n > MAX_PARAMS || p.getName() == null) break;
-                String name = p.getName().strip().toLowerCase(Locale.ROOT);
-                String v = p.getValue() == null ? "" : p.getValue();
+                String name = HeaderValues.unmask(p.getName()).strip().toLowerCase(Locale.ROOT);
+                String v = p.getValue() == null ? "" : HeaderValues.unmask(p.getValue());
                 int star = name.indexOf('*');
                 if (star < 0) {
                     plain.putIfAbsent(name, v);
@@ -58,17 +62,17 @@ record MimeParams(String value, Map<String, String> params) {
                 extended.computeIfAbsent(base, k -> new TreeMap<>()).putIfAbsent(index, new String[] {v, encoded ? "*" : ""});
             }
             Map<String, String> params = new HashMap<>();
-            plain.forEach((k, v) -> params.put(k, HeaderValues.decodeWords(v, flags)));
-            extended.forEach((k, segments) -> params.put(k, join(segments, flags)));
-            return new MimeParams(value, params);
+            plain.forEach((k, v) -> params.put(k, HeaderValues.decodeWords(v, charsets, flags)));
+            extended.forEach((k, segments) -> params.put(k, join(segments, charsets, flags)));
+            return new MimeParams(value, params, plain);
         } catch (RuntimeException e) {
             flags.add("malformed_mime");
-            return new MimeParams(null, Map.of());
+            return new MimeParams(null, Map.of(), Map.of());
         }
     }
 
     /** RFC 2231: the first encoded segment may start with {@code charset'language'}; encoded segments are %-escaped. */
-    private static String join(TreeMap<Integer, String[]> segments, Set<String> flags) {
+    private static String join(TreeMap<Integer, String[]> segments, Charsets charsets, Set<String> flags) {
         Charset charset = StandardCharsets.UTF_8;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         boolean first = true;
@@ -80,7 +84,7 @@ record MimeParams(String value, Map<String, String> params) {
                 int q2 = q1 < 0 ? -1 : v.indexOf('\'', q1 + 1);
                 if (q2 > 0) {
                     String cs = v.substring(0, q1).strip();
-                    Charset found = cs.isEmpty() ? null : CharsetUtil.lookup(cs);
+                    Charset found = cs.isEmpty() ? null : charsets.find(cs);
                     if (found != null) charset = found;
                     else if (!cs.isEmpty()) flags.add("unknown_charset");
                     v = v.substring(q2 + 1);

@@ -12,6 +12,13 @@ import java.util.List;
  * @param parts attachments and inline parts in MIME order: every leaf but the bodies chosen as {@code text} and {@code html}
  * @param replyText {@code text} (or {@code html} as text) without the quoted history and the signature
  * @param autoSubmitted the Auto-Submitted keyword (e.g. {@code auto-replied}) unless absent or {@code no}
+ * @param flags {@code malformed_mime} (structure broken: a missing or unusable boundary, a header line
+ *     without a colon, a part cut short, empty input), {@code truncated_part} (a part ended without its
+ *     boundary), {@code invalid_header}, {@code invalid_transfer_encoding} (bad base64 or quoted-printable,
+ *     decoded as far as possible), {@code unknown_charset}, {@code non_utf8_header} (raw 8-bit header
+ *     bytes that are not UTF-8, read as ISO-8859-1), {@code missing_message_id}, {@code invalid_message_id},
+ *     {@code invalid_date}, {@code no_body} (headers only), {@code too_many_parts}, {@code too_many_headers},
+ *     {@code too_deep}, {@code auto_submitted}
  */
 public record ParsedMail(
         String messageId,

@@ -36,6 +36,7 @@ final class ReplyText {
         if (text == null) return null;
         String[] lines = text.split("\n", -1);
         boolean[] drop = new boolean[lines.length];
+        boolean[] interleaved = interleavedBelow(lines);
         int cut = lines.length;
         for (int i = 0; i < lines.length; i++) {
             String l = lines[i];
@@ -53,7 +54,7 @@ final class ReplyText {
             }
             int attr = attribution(lines, i);
             if (attr > 0) {
-                if (!interleaved(lines, i + attr)) {
+                if (!interleaved[i + attr]) {
                     cut = i;
                     break;
                 }
@@ -107,16 +108,24 @@ final class ReplyText {
         return false;
     }
 
-    /** True when answers follow quoted lines after {@code from} (an inline reply), so the quote must not be cut whole. */
-    private static boolean interleaved(String[] lines, int from) {
-        boolean quote = false;
-        for (int k = from; k < Math.min(lines.length, from + 10_000); k++) {
-            if (lines[k].equals("-- ") || lines[k].equals("--")) return false;
-            if (lines[k].isBlank()) continue;
-            boolean quoted = lines[k].stripLeading().startsWith(">");
-            if (quoted) quote = true;
-            else if (quote) return true;
+    /**
+     * For each line: do answers follow quoted lines at or below it (an inline reply, whose quote must not be
+     * cut whole)? Computed bottom-up in one pass; a signature delimiter ends the search.
+     */
+    private static boolean[] interleavedBelow(String[] lines) {
+        boolean[] result = new boolean[lines.length + 1];
+        boolean textBelow = false;
+        for (int k = lines.length - 1; k >= 0; k--) {
+            String l = lines[k];
+            if (l.equals("-- ") || l.equals("--")) {
+                textBelow = false;
+                result[k] = false;
+                continue;
+            }
+            boolean quoted = l.stripLeading().startsWith(">");
+            result[k] = (quoted && textBelow) || result[k + 1];
+            if (!quoted && !l.isBlank()) textBelow = true;
         }
-        return false;
+        return result;
     }
 }

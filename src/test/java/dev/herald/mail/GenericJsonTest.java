@@ -121,6 +121,14 @@ class GenericJsonTest {
         assertThat(MailSchema.errors(bytes)).isNotEmpty();
     }
 
+    /** docs/mail-generic.example.json is what Herald produces for {@link #RAW}: it validates and never drifts. */
+    @Test
+    void thePublishedExampleIsARealDocument() throws Exception {
+        JsonNode example = Json.parse(Files.readAllBytes(java.nio.file.Path.of("docs/mail-generic.example.json")));
+        MailSchema.assertValid(example);
+        assertThat(example).isEqualTo(Json.parse(GenericJson.bytes(doc(MailParser.parse(RAW)))));
+    }
+
     @Test
     void theServedSchemaIsThePublishedOne() throws Exception {
         try (InputStream in = GenericJson.class.getClassLoader().getResourceAsStream(GenericJson.SCHEMA_RESOURCE)) {

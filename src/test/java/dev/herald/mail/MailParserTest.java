@@ -412,6 +412,43 @@ class MailParserTest {
     }
 
     @Test
+    void megabyteLinesInHeadersAndBodiesAreHandled() {
+        String longWord = "x".repeat(3 * 1024 * 1024);
+        ParsedMail m = parse(crlf("Message-ID: <long@x>\nSubject: " + longWord + "\nX-Folded: a\n " + longWord + "\n\n" + longWord + "\n"));
+        assertThat(m.subject()).hasSize(longWord.length());
+        assertThat(m.text()).hasSize(longWord.length() + 1);
+        assertThat(m.replyText()).hasSize(longWord.length());
+        assertThat(m.flags()).isEmpty();
+    }
+
+    @Test
+    void replyTextOfAHugeInlineReplyIsLinear() {
+        String body = "On Mon, Bob wrote:\n> q\na\n".repeat(200_000);
+        ParsedMail m = parse(crlf("Message-ID: <r@x>\n\n" + body));
+        assertThat(m.replyText()).startsWith("a\na\n").hasSize(2 * 200_000 - 1);
+    }
+
+    @Test
+    void hostileNestingInsideHeadersAndHtmlStaysBounded() {
+        String comments = "(".repeat(100_000) + ")".repeat(100_000);
+        String html = "<blockquote>".repeat(50_000) + "<p>x</p>".repeat(50_000);
+        ParsedMail m = parse(crlf("Message-ID: <h@x>\nFrom: a@example.com " + comments + "\nDate: Mon, 2 Nov 2026 10:00:00 +0000 "
+                + comments + "\nSubject: " + "=?".repeat(50_000) + "\nContent-Type: text/html\n\n" + html + "\n"));
+        assertThat(m.replyText()).isEmpty();
+        assertThat(HtmlText.toText(html)).hasSizeLessThan(50_000 * 20);
+
+        // encoded words by the ten thousand, in invented charsets: each charset name is looked up once, within a budget
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) words.append("=?cs").append(i).append("?Q?a?= ");
+        ParsedMail w = parse(crlf("Message-ID: <w@x>\nSubject: " + words + "\nTo: " + "=?x?Q?a?= <a@b.example>, ".repeat(20_000)
+                + "\nContent-Type: application/pdf; name=\"" + "=?".repeat(100_000) + "\"\n\nx\n"));
+        assertThat(w.subject()).startsWith("aaa");
+        assertThat(w.to()).containsExactly(new ParsedMail.Mailbox("a@b.example", "a"));
+        assertThat(w.flags()).contains("unknown_charset");
+        assertThat(w.parts()).singleElement().satisfies(p -> assertThat(p.filename()).startsWith("=?=?"));
+    }
+
+    @Test
     void missingMessageIdGetsADeterministicSyntheticOne() throws Exception {
         byte[] raw = crlf("From: a@example.com\nSubject: no id\n\nhello\n");
         ParsedMail m = parse(raw);
