@@ -8,6 +8,7 @@ import dev.herald.util.Json;
 import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.util.List;
 import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -94,9 +95,10 @@ final class DeliveryRoutes {
         return event != null ? event : email;
     }
 
-    private static String channel(Context ctx) {
+    private String channel(Context ctx) {
         String c = ctx.queryParam("channel");
-        if (c != null && !Set.of("webhook", "email").contains(c)) throw ApiException.invalid("channel", "'channel' must be webhook or email");
+        List<String> names = service.channelNames();
+        if (c != null && !names.contains(c)) throw ApiException.invalid("channel", "'channel' must be one of " + String.join(", ", names));
         return c;
     }
 

@@ -39,6 +39,11 @@ public final class DeliveryService {
         this.ingress = ingress;
     }
 
+    /** The names of the channels deliveries go over, sorted (the {@code channel} filter's values). */
+    public List<String> channelNames() {
+        return channels.keySet().stream().sorted().toList();
+    }
+
     /** Filters for listing; null means any. {@code cursor} is the last id of the previous page. */
     public record Filter(String targetId, String messageId, String status, Long completedSince, String cursor, int limit, String channel) {}
 

@@ -112,6 +112,27 @@ class MailSmtpTest {
     }
 
     @Test
+    void jakartaMailsSmtpClientDeliversAndTheDeliveryIsListedUnderItsChannel() throws Exception {
+        try (MailFixture f = MailFixture.start(Map.of())) {
+            f.catchAll("generic_json");
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", Integer.toString(f.smtpPort()));
+            Session client = Session.getInstance(p);
+            MimeMessage m = new MimeMessage(client, new java.io.ByteArrayInputStream(bytes(alternative("<jakarta@sender.test>"))));
+            jakarta.mail.Transport.send(m, new InternetAddress[] {new InternetAddress("support@example.test")});
+            JsonNode doc = Json.parse(f.receiver.await("/mail", 1, WAIT).get(0).body());
+            assertThat(doc.get("subject").asString()).isEqualTo("Grüße – ваш заказ №42");
+            assertThat(doc.get("body").get("html").asString()).contains("Grüße aus Köln");
+            dev.herald.support.Await.until("the delivery listed as succeeded under channel=mail_endpoint", () -> {
+                JsonNode d = f.api.get("/api/v1/deliveries?channel=mail_endpoint").json().get("data");
+                return d.size() == 1 && d.get(0).get("status").asString().equals("succeeded") && d.get(0).get("endpoint_id").asString().equals(f.endpointId);
+            });
+            assertThat(f.api.get("/api/v1/deliveries?channel=nope").json().get("error").get("message").asString()).contains("mail_endpoint");
+        }
+    }
+
+    @Test
     void recipientsAreCheckedAtRcptTo() throws Exception {
         try (MailFixture f = MailFixture.start(Map.of())) {
             f.route("{\"name\":\"support only\",\"match\":{\"recipient\":\"support@example.test\"},\"endpoint_ids\":[\"" + f.endpointId + "\"]}");
