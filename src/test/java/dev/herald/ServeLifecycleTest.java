@@ -74,7 +74,7 @@ class ServeLifecycleTest {
         Path log = dir.resolve("server.log");
         try (Receiver receiver = new Receiver()) {
             receiver.on("/slow", Reply.ok().after(Duration.ofSeconds(2)));
-            HeraldProcess server = HeraldProcess.serve(env, log, HeraldProcess.freePort());
+            HeraldProcess server = HeraldProcess.serve(env, log, 0);
             try {
                 JsonNode project = Json.parse(HeraldProcess.run(env, dir.resolve("admin.log"), "admin", "create-project", "stop"));
                 Api api = new Api(server.port(), project.get("api_key").asString());

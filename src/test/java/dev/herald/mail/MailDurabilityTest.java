@@ -37,10 +37,9 @@ class MailDurabilityTest {
             env.put("HERALD_DATA_DIR", dir.resolve("data").toString());
             env.put("SECURITY_OUTBOUND_ALLOW_HTTP", "true");
             env.put("SECURITY_OUTBOUND_ALLOW_PRIVATE_NETWORKS", "true");
-            int smtpPort = HeraldProcess.freePort();
-            env.put("HERALD_MAIL_SMTP_PORT", Integer.toString(smtpPort));
-            int port = HeraldProcess.freePort();
-            HeraldProcess first = HeraldProcess.serve(env, log, port);
+            // Port 0 for both: each start logs the ports it bound, so no port is chosen beforehand for another process to take.
+            HeraldProcess first = HeraldProcess.serve(env, log, 0);
+            int port = first.port();
             String key;
             try {
                 key = Json.parse(HeraldProcess.run(env, log, "admin", "create-project", "mail")).get("api_key").asString();
@@ -48,7 +47,7 @@ class MailDurabilityTest {
                 assertThat(api.post("/api/v1/mail-domains", "{\"domain\":\"example.test\"}").status()).isEqualTo(201);
                 String ep = api.post("/api/v1/endpoints", "{\"name\":\"e\",\"url\":\"" + receiver.url("/mail") + "\"}").str("id");
                 assertThat(api.post("/api/v1/routes", "{\"name\":\"r\",\"endpoint_ids\":[\"" + ep + "\"]}").status()).isEqualTo(201);
-                try (SmtpClient c = new SmtpClient(smtpPort)) {
+                try (SmtpClient c = new SmtpClient(first.smtpPort())) {
                     c.greeting();
                     List<SmtpClient.Reply> replies = c.send("a@sender.test", List.of("x@example.test"), mail("crash-1"));
                     assertThat(replies.get(replies.size() - 1).code()).isEqualTo(250);
@@ -57,8 +56,8 @@ class MailDurabilityTest {
             } finally {
                 first.kill();
             }
-            try (HeraldProcess second = HeraldProcess.serve(env, log, port)) {
-                Api api = new Api(port, key);
+            try (HeraldProcess second = HeraldProcess.serve(env, log, 0)) {
+                Api api = new Api(second.port(), key);
                 Api.Res list = api.get("/api/v1/messages?message_id=%3Ccrash-1%40sender.test%3E");
                 assertThat(list.json().get("data")).as("the message answered 250 is stored").hasSize(1);
                 Await.until("the message delivered after the restart", () -> receiver.requests("/mail").stream()

@@ -39,7 +39,7 @@ class DataDirLockTest {
 
     @Test
     void aSecondServerOnADataDirectoryInUseRefusesToStartNamingTheHolder() throws Exception {
-        first = HeraldProcess.serve(env, dir.resolve("first.log"), HeraldProcess.freePort());
+        first = HeraldProcess.serve(env, dir.resolve("first.log"), 0);
         assertThat(Files.readString(dir.resolve("data").resolve(DataDirLock.FILE))).contains("pid=" + first.pid());
 
         HeraldProcess.Result second = HeraldProcess.exec(env, "serve", "--port", Integer.toString(HeraldProcess.freePort()), "--host", "127.0.0.1");
@@ -60,12 +60,12 @@ class DataDirLockTest {
 
     @Test
     void theLockGoesWithTheServerSoTheNextOneStarts() {
-        first = HeraldProcess.serve(env, dir.resolve("first.log"), HeraldProcess.freePort());
+        first = HeraldProcess.serve(env, dir.resolve("first.log"), 0);
         first.close();
-        first = HeraldProcess.serve(env, dir.resolve("second.log"), HeraldProcess.freePort());
+        first = HeraldProcess.serve(env, dir.resolve("second.log"), 0);
         assertThat(first.isAlive()).isTrue();
         first.kill();
-        first = HeraldProcess.serve(env, dir.resolve("third.log"), HeraldProcess.freePort());
+        first = HeraldProcess.serve(env, dir.resolve("third.log"), 0);
         assertThat(first.isAlive()).as("a crashed server's lock is released by the OS").isTrue();
     }
 }

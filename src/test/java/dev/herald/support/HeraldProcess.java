@@ -14,12 +14,18 @@ import java.util.Map;
 
 /** Herald as a separate OS process (same classpath as the tests), so a test can kill it with SIGKILL. */
 public final class HeraldProcess implements AutoCloseable {
+    private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile(" on http://[^ ]+:(\\d+) \\(");
+    private static final java.util.regex.Pattern SMTP = java.util.regex.Pattern.compile("SMTP listener on [^ ]+:(\\d+) ");
     private final Process process;
     private final int port;
+    private final Path log;
+    private final long logFrom;
 
-    private HeraldProcess(Process process, int port) {
+    private HeraldProcess(Process process, int port, Path log, long logFrom) {
         this.process = process;
         this.port = port;
+        this.log = log;
+        this.logFrom = logFrom;
     }
 
     public static int freePort() {
@@ -96,7 +102,11 @@ public final class HeraldProcess implements AutoCloseable {
         try {
             ProcessBuilder pb = builder(env, log, args);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            HeraldProcess h = new HeraldProcess(pb.start(), port);
+            long from = java.nio.file.Files.exists(log) ? java.nio.file.Files.size(log) : 0;
+            Process p = pb.start();
+            // Port 0: the server picks a free port and logs it (no window in which another process can take a port chosen beforehand).
+            int bound = port != 0 ? port : logged(p, log, from, LISTENING);
+            HeraldProcess h = new HeraldProcess(p, bound, log, from);
             h.awaitHealthy(Duration.ofSeconds(60));
             return h;
         } catch (IOException e) {
@@ -148,6 +158,34 @@ public final class HeraldProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The port the SMTP listener bound, read from its log line (the process must log at INFO). */
+    public int smtpPort() {
+        try {
+            return logged(process, log, logFrom, SMTP);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits for {@code line} in what the process wrote to {@code log} after {@code from}, and returns its first group as a port. */
+    private static int logged(Process p, Path log, long from, java.util.regex.Pattern line) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            byte[] all = java.nio.file.Files.readAllBytes(log);
+            String fresh = new String(all, (int) Math.min(from, all.length), (int) (all.length - Math.min(from, all.length)), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = line.matcher(fresh);
+            if (m.find()) return Integer.parseInt(m.group(1));
+            if (!p.isAlive()) throw new IllegalStateException("herald exited with " + p.exitValue() + " before logging " + line + ": " + fresh);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("herald did not log " + line + " within 60 s");
     }
 
     public long pid() {
