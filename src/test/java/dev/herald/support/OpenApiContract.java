@@ -8,12 +8,15 @@ import dev.herald.util.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -43,6 +46,8 @@ public final class OpenApiContract {
     private final ObjectNode defs;
     private final Map<String, Schema> schemas = new ConcurrentHashMap<>();
     private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    /** Every operation and status the tests of this JVM have seen answered, for target/openapi-coverage/. */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     private OpenApiContract(JsonNode doc) {
         defs = (ObjectNode) rewriteRefs(doc.path("components").path("schemas"));
@@ -62,6 +67,28 @@ public final class OpenApiContract {
             }
             operations.add(new Operation(method, p.getKey(), Pattern.compile(re.toString()), literals, m.getValue()));
         }));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::writeCoverage, "openapi-coverage"));
+    }
+
+    /**
+     * Which documented operations and statuses the tests of this JVM received, and which documented
+     * operations none did: {@code target/openapi-coverage/<engine>.txt}, to see what the answers checked.
+     */
+    private void writeCoverage() {
+        Path dir = Path.of("target", "openapi-coverage");
+        if (seen.isEmpty() || !Files.isDirectory(dir.getParent())) return;
+        StringBuilder b = new StringBuilder("# answers checked against the OpenAPI document, by operation and status\n");
+        new TreeSet<>(seen).forEach(s -> b.append(s).append('\n'));
+        b.append("# documented operations no checked answer came from\n");
+        for (String op : new TreeSet<>(operations())) {
+            if (seen.stream().noneMatch(s -> s.startsWith(op + " "))) b.append(op).append('\n');
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(System.getProperty("herald.test.engine", "sqlite") + ".txt"), b);
+        } catch (IOException e) {
+            // Only a report: the tests have run.
+        }
     }
 
     public static OpenApiContract get() {
@@ -102,6 +129,7 @@ public final class OpenApiContract {
             return where + ": the OpenAPI document has no operation " + method + " for this path (src/main/resources/openapi/openapi.json)";
         }
         Operation op = found.get();
+        seen.add(op.method() + " " + op.template() + " " + status);
         where = where + " (" + op.method() + " " + op.template() + ")";
         JsonNode response = op.node().path("responses").path(String.valueOf(status));
         if (response.isMissingNode()) response = op.node().path("responses").path("default");
