@@ -156,6 +156,11 @@ class OpenApiTest {
         assertThat(c.check("DELETE", "/api/v1/webhooks/x", 404, "application/json", "{\"error\":{\"code\":\"not_found\"}}"))
                 .contains("message");
         assertThat(c.check("POST", "/api/v1/dead-letters/replay", 202, "application/json", "{\"replayed\":1}")).isNull();
+        // A request body Herald accepted must be one the document allows; a refused one may be anything.
+        assertThat(c.checkAccepted("POST", "/api/v1/api-keys", 201, "{\"name\":\"ci\",\"role\":\"VIEWER\"}")).isNull();
+        assertThat(c.checkAccepted("POST", "/api/v1/api-keys", 201, "{\"name\":\"ci\",\"role\":\"VIEWER\",\"extra\":1}"))
+                .contains("request body Herald accepted does not match");
+        assertThat(c.checkAccepted("POST", "/api/v1/api-keys", 400, "{\"nope\":1}")).isNull();
         // Pages are not the API: not held to it.
         assertThat(c.check("GET", "/review/drafts/x", 200, "text/html", "<html>")).isNull();
     }

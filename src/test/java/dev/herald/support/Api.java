@@ -88,7 +88,8 @@ public final class Api {
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
             // Every answer a test receives is held to the API contract (src/main/resources/openapi/openapi.json).
-            OpenApiContract.get().assertConforms(method, path, r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body());
+            String sentJson = body != null && headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Content-Type")) ? body : null;
+            OpenApiContract.get().assertConforms(method, path, sentJson, r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body());
             JsonNode json = null;
             if (r.body() != null && !r.body().isEmpty() && r.headers().firstValue("content-type").orElse("").contains("json")) {
                 json = Json.parse(r.body());

@@ -153,9 +153,34 @@ public final class OpenApiContract {
         return null;
     }
 
-    /** Throws when {@link #check} finds something wrong. */
+    /**
+     * What is wrong with a JSON request body that Herald accepted (answered 2xx), or null: a body the
+     * server takes must be one the document allows, so its request schemas are not stricter than Herald.
+     */
+    public String checkAccepted(String method, String path, int status, String requestBody) {
+        if (status < 200 || status > 299 || requestBody == null || requestBody.isEmpty()) return null;
+        int q = path.indexOf('?');
+        String p = q < 0 ? path : path.substring(0, q);
+        if (!checked(p)) return null;
+        Optional<Operation> found = find(method, p);
+        if (found.isEmpty()) return null;
+        Operation op = found.get();
+        JsonNode schema = resolve(op.node().path("requestBody")).path("content").path("application/json").path("schema");
+        String where = method + " " + p + " accepted a request body (" + op.method() + " " + op.template() + ")";
+        if (schema.isMissingNode()) return where + ", but the document describes no JSON body for it: " + shorten(requestBody);
+        String problem = validate(where, "request " + op.method() + " " + op.template(), schema, requestBody);
+        return problem == null ? null : problem.replace("the body does not match", "the request body Herald accepted does not match");
+    }
+
+    /** Throws when {@link #check} or {@link #checkAccepted} finds something wrong. */
     public void assertConforms(String method, String path, int status, String contentType, String body) {
+        assertConforms(method, path, null, status, contentType, body);
+    }
+
+    /** As {@link #assertConforms(String, String, int, String, String)}, and the JSON request body, if any, when it was accepted. */
+    public void assertConforms(String method, String path, String requestBody, int status, String contentType, String body) {
         String problem = check(method, path, status, contentType, body);
+        if (problem == null) problem = checkAccepted(method, path, status, requestBody);
         if (problem != null) throw new AssertionError("API contract: " + problem);
     }
 
