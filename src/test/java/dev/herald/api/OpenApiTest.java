@@ -10,6 +10,10 @@ import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +143,42 @@ class OpenApiTest {
         for (String other : List.of("/api/docs/index.html", "/api/docs/swagger-initializer.js", "/api/docs/..%2Fopenapi.json", "/api/docs/pom.properties")) {
             assertThat(anonymous.get(other).status()).as(other).isIn(400, 404);
         }
+    }
+
+    /** The inbound-mail routes other tests reach with their own clients: their answers are held to the document here. */
+    @Test
+    void theMailRoutesAnswerAsDocumented() throws Exception {
+        Api admin = herald.newProject("openapi-mail");
+        OpenApiContract contract = OpenApiContract.get();
+        String domain = admin.post("/api/v1/mail-domains", "{\"domain\":\"openapi.example.test\"}").str("id");
+        assertThat(admin.delete("/api/v1/mail-domains/" + domain).status()).isEqualTo(204);
+        String endpoint = admin.post("/api/v1/endpoints", "{\"name\":\"e\",\"url\":\"http://127.0.0.1:9/mail\"}").str("id");
+        assertThat(admin.patch("/api/v1/endpoints/" + endpoint, "{\"timeout_seconds\":5,\"headers\":{\"X-Tenant\":\"a\"}}").status()).isEqualTo(200);
+        assertThat(admin.post("/api/v1/routes", "{\"name\":\"r\",\"endpoint_ids\":[\"" + endpoint + "\"],\"enabled\":false}").status()).isEqualTo(201);
+        assertThat(admin.get("/api/v1/routes").json().path("data").size()).isEqualTo(1);
+
+        String raw = "From: a@sender.test\r\nTo: b@openapi.example.test\r\nSubject: contract\r\nMessage-ID: <contract@sender.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                + "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.bin\r\n\r\nbytes\r\n--b--\r\n";
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + herald.port();
+        HttpResponse<String> stored = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/messages?rcpt_to=b@openapi.example.test"))
+                .header("Authorization", "Bearer " + admin.key()).header("Content-Type", "message/rfc822")
+                .POST(HttpRequest.BodyPublishers.ofString(raw)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(202);
+        contract.assertConforms("POST", "/api/v1/messages", stored.statusCode(), stored.headers().firstValue("content-type").orElse(null), stored.body());
+
+        String id = dev.herald.util.Json.parse(stored.body()).path("id").asString();
+        String attachment = admin.get("/api/v1/messages/" + id).json().at("/document/body/attachments/0/id").asString();
+        String url = admin.get("/v1/messages/%3Ccontract%40sender.test%3E/attachments/" + attachment + "/url").str("url");
+        String path = URI.create(url).getRawPath() + "?" + URI.create(url).getRawQuery();
+        HttpResponse<String> bytes = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bytes.statusCode()).isEqualTo(200);
+        assertThat(bytes.body()).isEqualTo("bytes");
+        contract.assertConforms("GET", path, bytes.statusCode(), bytes.headers().firstValue("content-type").orElse(null), bytes.body());
+        HttpResponse<String> altered = http.send(HttpRequest.newBuilder(URI.create(base + path + "0")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(altered.statusCode()).isEqualTo(403);
+        contract.assertConforms("GET", path + "0", altered.statusCode(), altered.headers().firstValue("content-type").orElse(null), altered.body());
     }
 
     @Test

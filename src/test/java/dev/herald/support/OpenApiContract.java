@@ -165,7 +165,9 @@ public final class OpenApiContract {
         Optional<Operation> found = find(method, p);
         if (found.isEmpty()) return null;
         Operation op = found.get();
-        JsonNode schema = resolve(op.node().path("requestBody")).path("content").path("application/json").path("schema");
+        JsonNode content = resolve(op.node().path("requestBody")).path("content");
+        if (content.has("*/*")) return null;
+        JsonNode schema = content.path("application/json").path("schema");
         String where = method + " " + p + " accepted a request body (" + op.method() + " " + op.template() + ")";
         if (schema.isMissingNode()) return where + ", but the document describes no JSON body for it: " + shorten(requestBody);
         String problem = validate(where, "request " + op.method() + " " + op.template(), schema, requestBody);
