@@ -234,6 +234,11 @@ public final class Herald implements AutoCloseable {
         return api == null ? -1 : api.port();
     }
 
+    /** Every HTTP route the server answers, as {@code "METHOD /path"} (none before it serves). */
+    public List<String> routes() {
+        return api == null ? List.of() : api.routes();
+    }
+
     /** Where people reach this Herald: HERALD_PUBLIC_URL, or http://HOST:PORT of the port the API bound. */
     public String publicUrl() {
         return publicUrl;

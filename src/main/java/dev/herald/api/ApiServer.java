@@ -113,10 +113,13 @@ public final class ApiServer implements AutoCloseable {
             common(cfg, host, port, path -> path.equals(MailRoutes.INBOX) ? maxMail : maxBody, s.metrics(), clientErrors);
             var r = cfg.routes;
             r.before("/api/*", ctx -> {
+                // The contract and its rendered reference are public: they describe the API, they do not use it.
+                if (OpenApiRoutes.isPublic(ctx.path())) return;
                 Credentials.authenticate(ctx, s.keys());
                 Http.checkRequest(ctx);
             });
             opsRoutes(r, s.db(), s.metrics());
+            new OpenApiRoutes().register(r);
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);
             new EventRoutes(s.events(), s.deliveries(), s.maxEventBytes()).register(r);
@@ -207,6 +210,18 @@ public final class ApiServer implements AutoCloseable {
         log.warn("database unavailable for {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
         ctx.header("Retry-After", "5");
         Http.json(ctx, 503, Http.error("database_unavailable", "the database is unavailable; retry shortly", null));
+    }
+
+    /**
+     * Every HTTP route this server answers, as {@code "METHOD /path/{param}"} in the order registered
+     * (before and after handlers left out): what the OpenAPI document is checked against.
+     */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name() + " " + e.path)
+                .toList();
     }
 
     public ApiServer start() {

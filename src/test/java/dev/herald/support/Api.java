@@ -9,7 +9,11 @@ import java.time.Duration;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
-/** A small client for Herald's API in tests. */
+/**
+ * A small client for Herald's API in tests. Every answer it receives is checked against the OpenAPI
+ * document ({@link OpenApiContract}): an undocumented route or status, or a body that does not match
+ * its schema, fails the test that received it.
+ */
 public final class Api {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -83,12 +87,15 @@ public final class Api {
         headers.forEach(b::header);
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            // Every answer a test receives is held to the API contract (src/main/resources/openapi/openapi.json).
+            String sentJson = body != null && headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Content-Type")) ? body : null;
+            OpenApiContract.get().assertConforms(method, path, sentJson, r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body());
             JsonNode json = null;
             if (r.body() != null && !r.body().isEmpty() && r.headers().firstValue("content-type").orElse("").contains("json")) {
                 json = Json.parse(r.body());
             }
             return new Res(r.statusCode(), json, r.body(), r.headers().map());
-        } catch (Exception e) {
+        } catch (java.io.IOException | InterruptedException e) {
             throw new IllegalStateException(method + " " + path + " failed: " + e, e);
         }
     }
