@@ -7,8 +7,8 @@ import dev.herald.connections.ConnectionService;
 import dev.herald.connections.SlackChannel;
 import dev.herald.customeremail.CustomerEmailChannel;
 import dev.herald.customeremail.CustomerEmailService;
-import dev.herald.delivery.Channel;
 import dev.herald.delivery.Activity;
+import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.Ingress;
@@ -184,7 +184,7 @@ public final class Herald implements AutoCloseable {
                 boolean https = publicUrl.startsWith("https:");
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, https));
                 Console console = new Console(new Console.Services(s.webhooks(), deliveries, new Activity(db, clock), keys, emails, inboundSources, inbound,
-                        mailDomains, mailEndpoints, mailRoutes, mailMessages), ReviewSessions.console(db, keys, clock, https), Console.API_DOCS);
+                        mailDomains, mailEndpoints, mailRoutes, mailMessages, mailIntake), ReviewSessions.console(db, keys, clock, https), Console.API_DOCS);
                 ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register, console::register));
                 add("API", () -> {
                     api = server.start();

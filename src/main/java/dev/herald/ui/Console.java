@@ -7,6 +7,7 @@ import dev.herald.inbound.InboundService;
 import dev.herald.inbound.InboundSources;
 import dev.herald.mail.Endpoints;
 import dev.herald.mail.MailDomains;
+import dev.herald.mail.MailIntake;
 import dev.herald.mail.MailMessages;
 import dev.herald.mail.Routes;
 import dev.herald.projects.ApiKeys;
@@ -72,7 +73,8 @@ public final class Console {
 
     /** What the console's pages call: the same domain services as the API routes. */
     public record Services(WebhookService webhooks, DeliveryService deliveries, Activity activity, ApiKeys keys, EmailService emails, InboundSources inboundSources,
-                           InboundService inbound, MailDomains domains, Endpoints endpoints, Routes routes, MailMessages messages) {}
+                           InboundService inbound, MailDomains domains, Endpoints endpoints, Routes routes, MailMessages messages,
+                           MailIntake intake) {}
 
     private final ReviewSessions sessions;
     private final List<ConsoleSection> sections;

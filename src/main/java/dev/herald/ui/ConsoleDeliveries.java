@@ -166,7 +166,7 @@ final class ConsoleDeliveries implements ConsoleSection {
 
     private static String lastAnswer(JsonNode d) {
         String s = d.hasNonNull("last_status_code") ? "HTTP " + d.get("last_status_code").asInt() : "";
-        if (d.hasNonNull("last_error")) s += (s.isEmpty() ? "" : " · ") + d.get("last_error").asString();
+        if (d.hasNonNull("last_error") && !d.get("last_error").asString().startsWith("http_status")) s += (s.isEmpty() ? "" : " · ") + d.get("last_error").asString();
         return s.isEmpty() ? "<span class=\"muted\">–</span>" : Html.text(s.length() > 160 ? s.substring(0, 160) + "…" : s);
     }
 

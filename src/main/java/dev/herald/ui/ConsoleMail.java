@@ -9,6 +9,7 @@ import dev.herald.inbound.InboundSources;
 import dev.herald.mail.Endpoint;
 import dev.herald.mail.Endpoints;
 import dev.herald.mail.MailDomains;
+import dev.herald.mail.MailIntake;
 import dev.herald.mail.MailMessages;
 import dev.herald.mail.Route;
 import dev.herald.mail.Routes;
@@ -33,6 +34,7 @@ final class ConsoleMail implements ConsoleSection {
     private final Endpoints endpoints;
     private final Routes routes;
     private final MailMessages messages;
+    private final MailIntake intake;
     private Console c;
 
     ConsoleMail(Console.Services s) {
@@ -44,6 +46,7 @@ final class ConsoleMail implements ConsoleSection {
         this.endpoints = s.endpoints();
         this.routes = s.routes();
         this.messages = s.messages();
+        this.intake = s.intake();
     }
 
     @Override
@@ -55,6 +58,7 @@ final class ConsoleMail implements ConsoleSection {
         c.page(r, "/console/inbound/{id}", this::source);
         c.page(r, "/console/mail", this::mail);
         c.page(r, "/console/mail/messages/{id}", this::message);
+        c.page(r, "/console/mail/messages/{id}/preview", this::preview);
     }
 
     // ---- emails ----
@@ -199,11 +203,40 @@ final class ConsoleMail implements ConsoleSection {
             for (JsonNode d : rt.path("deliveries")) {
                 ds.append(Fmt.link("/console/deliveries/" + d.get("id").asString(), d.path("status").asString())).append(' ');
             }
-            rows.add(List.of(Fmt.text(rt.get("name")), ds.isEmpty() ? "<span class=\"muted\">–</span>" : ds.toString()));
+            rows.add(List.of(Fmt.text(rt.get("route_name")), ds.isEmpty() ? "<span class=\"muted\">–</span>" : ds.toString()));
         }
         b.append(rows.isEmpty() ? Fmt.empty("No route matched.") : Fmt.table(null, List.of("Route", "Deliveries"), rows));
-        b.append("<details><summary>The parsed document</summary><pre class=\"body\">")
+        b.append("<p>").append(Fmt.link("/console/mail/messages/" + m.get("id").asString() + "/preview", "Preview the routes as they are now"))
+                .append("</p><details><summary>The parsed document</summary><pre class=\"body\">")
                 .append(Html.text(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc))).append("</pre></details>");
         c.show(r, "Message", "/console/mail", b.toString());
+    }
+
+    /** Which routes take the stored message now, and what each one's mapper makes of it; nothing is sent. */
+    private void preview(Console.Req r) {
+        String id = Ids.canonical(r.ctx().pathParam("id"));
+        JsonNode m = messages.get(r.project(), id);
+        List<MailIntake.Preview> previews = intake.preview(r.project(), id);
+        StringBuilder b = new StringBuilder("<p>").append(Fmt.link("/console/mail/messages/" + id, "\u2190 The message")).append("</p><h1>Route preview</h1>")
+                .append("<p class=\"hint\">How the project's routes, as they are now, take &ldquo;").append(Html.text(m.path("subject").asString("(no subject)")))
+                .append("&rdquo;: in order, up to the first matching route that stops. Nothing is sent.</p>");
+        if (previews.isEmpty()) b.append(Fmt.empty("No enabled route matches this message."));
+        for (MailIntake.Preview p : previews) {
+            b.append("<section class=\"card route-preview\"><h2>").append(Html.text(p.route().name())).append("</h2><p class=\"hint\">mapper ")
+                    .append(Html.text(p.route().mapper())).append(", priority ").append(p.route().priority()).append(p.route().stop() ? ", stops here" : "").append("</p>");
+            if (p.error() != null) {
+                b.append("<p class=\"notice bad\">").append(Html.text(p.error())).append("</p>");
+            } else {
+                String body = new String(p.body(), java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    body = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(Json.parse(p.body()));
+                } catch (RuntimeException notJson) {
+                    // shown as rendered
+                }
+                b.append("<pre class=\"body\" aria-label=\"Mapper output\">").append(Html.text(body)).append("</pre>");
+            }
+            b.append("</section>");
+        }
+        c.show(r, "Route preview", "/console/mail", b.toString());
     }
 }

@@ -85,7 +85,7 @@ final class ConsoleWebhooks implements ConsoleSection {
     private static String last(Activity.Health h) {
         if (h.lastAttemptAt() == null) return "<span class=\"muted\">not attempted</span>";
         String what = h.lastStatusCode() != null ? "HTTP " + h.lastStatusCode() : "";
-        if (h.lastError() != null) what += (what.isEmpty() ? "" : " · ") + h.lastError();
+        if (h.lastError() != null && !h.lastError().startsWith("http_status")) what += (what.isEmpty() ? "" : " · ") + h.lastError();
         return Html.text(what.isEmpty() ? "answered" : what) + "<br><span class=\"hint\">" + Fmt.time(h.lastAttemptAt()) + "</span>";
     }
 
