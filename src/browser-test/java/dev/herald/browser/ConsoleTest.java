@@ -20,6 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,11 +127,25 @@ class ConsoleTest {
         assertThat(copied).isEqualTo(secret.textContent());
         shoot("webhook-created");
 
+        // The receiver holds its answer until the page has shown the delivery still under way.
+        CountDownLatch answer = new CountDownLatch(1);
+        receiver.on("/ok", req -> {
+            try {
+                answer.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Receiver.Reply.ok();
+        });
         page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Go to the webhook")).click();
         button("Send test event").click();
         assertThat(page.getByRole(AriaRole.STATUS)).containsText("Test event sent");
+        assertThat(page.locator(".delivery-status .status")).hasText(Pattern.compile("pending|in flight"));
+        assertThat(page.locator("#delivery")).hasAttribute("data-refresh", "2000");
+        answer.countDown();
         // The page follows the delivery by itself (no reload here) until the receiver has answered.
         assertThat(page.locator(".delivery-status .status")).hasText("succeeded", SLOW);
+        assertThat(page.locator("#delivery")).not().hasAttribute("data-refresh", "2000");
         assertThat(page.locator("li.attempt").first()).containsText("HTTP 200");
         Receiver.Request got = receiver.await("/ok", 1, Duration.ofSeconds(10)).get(0);
         assertThat(got.bodyText()).contains("\"type\":\"webhook.test\"");

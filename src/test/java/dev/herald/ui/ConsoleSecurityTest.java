@@ -106,14 +106,19 @@ class ConsoleSecurityTest {
     }
 
     @Test
-    void theSessionCookieIsHttpOnlyStrictAndScopedAndAClientAdminAlsoGetsTheReviewPage() throws Exception {
+    void theSessionCookieIsHttpOnlyStrictAndScopedAndAClientAdminAlsoGetsTheReviewPageUntilSignOut() throws Exception {
         Session s = signIn(admin.key());
         List<String> cookies = s.signIn().headers().allValues("Set-Cookie");
         String console = cookies.stream().filter(c -> c.startsWith("herald_console=")).findFirst().orElseThrow();
         assertThat(console).contains("; Path=/console").contains("; HttpOnly").contains("; SameSite=Strict").doesNotContain("Secure");
         String review = cookies.stream().filter(c -> c.startsWith("herald_review=")).findFirst().orElseThrow();
         assertThat(get("/review", review.split(";")[0]).statusCode()).as("the review page opens with the console's session").isEqualTo(200);
-        assertThat(get("/console", null).statusCode()).as("signed out: to the sign-in page").isEqualTo(303);
+        assertThat(get("/console", null).statusCode()).as("no cookie: to the sign-in page").isEqualTo(303);
+        HttpResponse<String> out = post("/console/sign-out", s.cookie(), "csrf=" + s.csrf(), Map.of("Origin", base));
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.headers().allValues("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("herald_console=;").contains("Max-Age=0"));
+        assertThat(get("/console", s.cookie()).statusCode()).as("signed out of the console").isEqualTo(303);
+        assertThat(get("/review", review.split(";")[0]).statusCode()).as("and so of the review page").isEqualTo(303);
     }
 
     @Test
