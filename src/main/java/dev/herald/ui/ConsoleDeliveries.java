@@ -107,7 +107,7 @@ final class ConsoleDeliveries implements ConsoleSection {
                 .append(Html.text(new String(m.body(), java.nio.charset.StandardCharsets.UTF_8))).append("</pre></details></div>")
                 .append("<h2>Deliveries</h2>");
         JsonNode page = deliveries.list(r.project(), new DeliveryService.Filter(null, m.id(), null, null, null, 100, null));
-        b.append(deliveryTable(page.path("data"), true));
+        b.append(deliveryTable(page.path("data"), webhookUrls(webhooks, r.project())));
         c.show(r, m.type(), "/console/events", b.toString());
     }
 
@@ -133,13 +133,14 @@ final class ConsoleDeliveries implements ConsoleSection {
             b.append("<option value=\"").append(Html.esc(ch)).append("\"").append(ch.equals(channel) ? " selected" : "").append(">").append(Html.text(ch)).append("</option>");
         }
         b.append("</select></div>").append(filter("event_id", "Event id", "text", event, null)).append("<button type=\"submit\">Filter</button></form>");
-        b.append(deliveryTable(page.path("data"), true));
+        b.append(deliveryTable(page.path("data"), webhookUrls(webhooks, r.project())));
         if (!page.path("next_cursor").isNull()) b.append("<p>").append(Fmt.link(next(r, page.path("next_cursor").asString()), "Older deliveries")).append("</p>");
         c.show(r, "Deliveries", "/console/deliveries", b.toString());
     }
 
     /** Deliveries as a table: what, where, state, attempts, last answer. */
-    static String deliveryTable(JsonNode data, boolean withTarget) {
+    static String deliveryTable(JsonNode data, Map<String, String> webhookUrls) {
+        boolean withTarget = webhookUrls != null;
         if (data.isEmpty()) return Fmt.empty("No deliveries.");
         List<List<String>> rows = new ArrayList<>();
         for (JsonNode d : data) {
@@ -147,7 +148,7 @@ final class ConsoleDeliveries implements ConsoleSection {
             List<String> row = new ArrayList<>();
             row.add(Fmt.link("/console/deliveries/" + d.get("id").asString(), what));
             row.add(Fmt.badge(d.path("status").asString()));
-            if (withTarget) row.add(target(d));
+            if (withTarget) row.add(target(d, webhookUrls));
             row.add(String.valueOf(d.path("attempt_count").asInt()));
             row.add(lastAnswer(d));
             row.add(Fmt.time(d.get("created_at")));
@@ -158,8 +159,19 @@ final class ConsoleDeliveries implements ConsoleSection {
         return Fmt.table(null, cols, rows);
     }
 
-    private static String target(JsonNode d) {
-        if (d.hasNonNull("webhook_id")) return Fmt.link("/console/webhooks/" + d.get("webhook_id").asString(), "webhook");
+    /** The project's webhooks by id: their URLs, to name deliveries' targets. */
+    static Map<String, String> webhookUrls(WebhookService webhooks, String projectId) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Webhook w : webhooks.list(projectId)) out.put(w.id(), w.url());
+        return out;
+    }
+
+    private static String target(JsonNode d, Map<String, String> webhookUrls) {
+        if (d.hasNonNull("webhook_id")) {
+            String id = d.get("webhook_id").asString();
+            String url = webhookUrls.get(id);
+            return url == null ? "<span class=\"muted\">a deleted webhook</span>" : Fmt.link("/console/webhooks/" + id, url);
+        }
         if (d.hasNonNull("recipient")) return Html.text(d.get("recipient").asString());
         return Html.text(d.path("channel").asString());
     }
@@ -184,7 +196,7 @@ final class ConsoleDeliveries implements ConsoleSection {
             b.append("<dt>Event</dt><dd>").append(Fmt.link("/console/events/" + d.get("event_id").asString(), d.path("event_type").asString())).append("</dd>");
         }
         if (d.hasNonNull("email_id")) b.append("<dt>Email</dt><dd><code>").append(Html.text(d.get("email_id").asString())).append("</code></dd>");
-        b.append("<dt>To</dt><dd>").append(target(d)).append("</dd><dt>Channel</dt><dd>").append(Html.text(d.path("channel").asString())).append("</dd>")
+        b.append("<dt>To</dt><dd>").append(target(d, webhookUrls(webhooks, r.project()))).append("</dd><dt>Channel</dt><dd>").append(Html.text(d.path("channel").asString())).append("</dd>")
                 .append("<dt>Attempts</dt><dd>").append(d.path("attempt_count").asInt()).append("</dd>");
         if (d.hasNonNull("next_attempt_at")) b.append("<dt>Next attempt</dt><dd>").append(Fmt.time(d.get("next_attempt_at"))).append("</dd>");
         if (d.hasNonNull("dead_reason")) b.append("<dt>Dead because</dt><dd>").append(Html.text(d.get("dead_reason").asString())).append("</dd>");
@@ -242,6 +254,7 @@ final class ConsoleDeliveries implements ConsoleSection {
         b.append("<form class=\"filters\" method=\"get\" action=\"/console/dead-letters\">").append(webhookSelect(r, webhook, "any"))
                 .append(filter("since", "Dead since (UTC)", "datetime-local", param(r, "since"), null)).append("<button type=\"submit\">Filter</button></form>");
         JsonNode data = page.path("data");
+        Map<String, String> urls = webhookUrls(webhooks, r.project());
         if (data.isEmpty()) {
             b.append(Fmt.empty("No dead letters match."));
         } else {
@@ -249,7 +262,7 @@ final class ConsoleDeliveries implements ConsoleSection {
             for (JsonNode d : data) {
                 String id = d.get("id").asString();
                 String what = d.hasNonNull("event_type") ? d.get("event_type").asString() : d.path("template").asString(d.path("channel").asString());
-                List<String> row = new ArrayList<>(List.of(Fmt.link("/console/deliveries/" + id, what), target(d),
+                List<String> row = new ArrayList<>(List.of(Fmt.link("/console/deliveries/" + id, what), target(d, urls),
                         Html.text(d.path("dead_reason").asString(d.path("last_error").asString(""))), Fmt.time(d.get("completed_at"))));
                 if (r.admin()) row.add(Console.button(r, "/console/dead-letters/replay", "Replay", null, Map.of("delivery_id", id)));
                 rows.add(row);

@@ -18,6 +18,7 @@ import dev.herald.util.Json;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -90,7 +91,7 @@ final class ConsoleMail implements ConsoleSection {
                 .append("<dt>From</dt><dd>").append(Fmt.text(e.get("from"))).append("</dd><dt>To</dt><dd>").append(Html.text(list(e.path("to"))))
                 .append("</dd><dt>Template</dt><dd>").append(Fmt.text(e.get("template"))).append("</dd><dt>Message-ID</dt><dd><code>")
                 .append(Fmt.text(e.get("message_id"))).append("</code></dd><dt>Created</dt><dd>").append(Fmt.time(e.get("created_at"))).append("</dd></dl></div>");
-        b.append("<h2>Recipients' deliveries</h2>").append(ConsoleDeliveries.deliveryTable(e.path("deliveries"), true));
+        b.append("<h2>Recipients' deliveries</h2>").append(ConsoleDeliveries.deliveryTable(e.path("deliveries"), Map.of()));
         JsonNode statuses = inbound.statusesOfEmail(r.project(), id);
         b.append("<h2>Provider status history</h2>");
         if (statuses.isEmpty()) {

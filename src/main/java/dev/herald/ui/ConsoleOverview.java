@@ -72,7 +72,7 @@ final class ConsoleOverview implements ConsoleSection {
                 : Fmt.table(null, List.of("Webhook", "State", "Failures in a row", "Disabled because"), trouble)).append("</section>");
 
         JsonNode deadLetters = deliveries.list(r.project(), new DeliveryService.Filter(null, null, "dead", null, null, 10, null)).path("data");
-        b.append("<section><h2>Recent dead letters</h2>").append(ConsoleDeliveries.deliveryTable(deadLetters, true))
+        b.append("<section><h2>Recent dead letters</h2>").append(ConsoleDeliveries.deliveryTable(deadLetters, ConsoleDeliveries.webhookUrls(webhooks, r.project())))
                 .append("<p>").append(Fmt.link("/console/dead-letters", "All dead letters")).append("</p></section>");
         c.show(r, "Overview", "/console", b.toString());
     }

@@ -182,7 +182,7 @@ final class ConsoleWebhooks implements ConsoleSection {
         }
         b.append("</div><h2>Recent deliveries</h2>");
         JsonNode page = deliveries.list(r.project(), new DeliveryService.Filter(w.id(), null, null, null, null, 20, null));
-        b.append(ConsoleDeliveries.deliveryTable(page.path("data"), false));
+        b.append(ConsoleDeliveries.deliveryTable(page.path("data"), null));
         b.append("<p>").append(Fmt.link("/console/deliveries?webhook_id=" + w.id(), "All of this webhook's deliveries")).append(" · ")
                 .append(Fmt.link("/console/dead-letters?webhook_id=" + w.id(), "Its dead letters")).append("</p>");
         c.show(r, w.url(), "/console/webhooks", b.toString());
