@@ -12,6 +12,7 @@ import dev.herald.mail.MailMessages;
 import dev.herald.mail.Routes;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Role;
+import dev.herald.webhooks.WebhookChannel;
 import dev.herald.webhooks.WebhookService;
 import dev.herald.util.Problem;
 import io.javalin.config.RoutesConfig;
@@ -72,7 +73,7 @@ public final class Console {
     private static final Set<Post> POSTS = ConcurrentHashMap.newKeySet();
 
     /** What the console's pages call: the same domain services as the API routes. */
-    public record Services(WebhookService webhooks, DeliveryService deliveries, Activity activity, ApiKeys keys, EmailService emails, InboundSources inboundSources,
+    public record Services(WebhookService webhooks, WebhookChannel webhookChannel, DeliveryService deliveries, Activity activity, ApiKeys keys, EmailService emails, InboundSources inboundSources,
                            InboundService inbound, MailDomains domains, Endpoints endpoints, Routes routes, MailMessages messages,
                            MailIntake intake) {}
 

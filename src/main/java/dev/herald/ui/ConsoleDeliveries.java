@@ -8,6 +8,7 @@ import dev.herald.util.Problem;
 import dev.herald.webhooks.EventPatterns;
 import dev.herald.webhooks.EventService;
 import dev.herald.webhooks.Webhook;
+import dev.herald.webhooks.WebhookChannel;
 import dev.herald.webhooks.WebhookService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpStatus;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -34,11 +36,13 @@ final class ConsoleDeliveries implements ConsoleSection {
             "test_sent", "Test event sent to this webhook only; this page follows the delivery.");
     private final DeliveryService deliveries;
     private final WebhookService webhooks;
+    private final WebhookChannel webhookChannel;
     private Console c;
 
     ConsoleDeliveries(Console.Services s) {
         this.deliveries = s.deliveries();
         this.webhooks = s.webhooks();
+        this.webhookChannel = s.webhookChannel();
     }
 
     @Override
@@ -205,7 +209,15 @@ final class ConsoleDeliveries implements ConsoleSection {
         if (r.admin() && FINAL.contains(status)) {
             b.append("<div class=\"actions\">").append(Console.button(r, "/console/deliveries/" + id + "/retry", "Retry", "primary", Map.of())).append("</div>");
         }
-        b.append("</div><h2>Attempts</h2>");
+        b.append("</div>");
+        Optional<Map<String, String>> headers = webhookChannel.requestHeaders(r.project(), id);
+        if (headers.isPresent()) {
+            b.append("<details class=\"card\"><summary>Request headers</summary><p class=\"hint\">As Herald sends them with the webhook's settings now; "
+                    + "signature values and credentials are redacted.</p><dl class=\"request-headers\">");
+            headers.get().forEach((k, v) -> b.append("<dt><code>").append(Html.text(k)).append("</code></dt><dd><code>").append(Html.text(v)).append("</code></dd>"));
+            b.append("</dl></details>");
+        }
+        b.append("<h2>Attempts</h2>");
         JsonNode attempts = d.path("attempts");
         if (attempts.isEmpty()) {
             b.append(Fmt.empty(live ? "No attempt yet: it is on its way." : "No attempts."));

@@ -118,7 +118,8 @@ class ConsolePagesTest {
     @Test
     void eventsAreFoundByTypeAndIdAndAWebhooksDeadLettersAreReplayedSinceATime() throws Exception {
         Browser b = signIn("pages-events");
-        String hook = b.api().post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/down") + "\",\"events\":[\"*\"],\"retry_schedule\":[\"1s\"]}").str("id");
+        String hook = b.api().post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/down") + "\",\"events\":[\"*\"],\"retry_schedule\":[\"1s\"],"
+                + "\"headers\":{\"X-Tenant\":\"acme\"},\"auth\":{\"bearer_token\":{\"token\":\"sk-live-very-secret\"}}}").str("id");
         String before = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS).toString().replace("Z", "");
         String paid = b.api().post("/api/v1/events", "{\"type\":\"order.paid\",\"data\":{\"n\":1}}").str("id");
         b.api().post("/api/v1/events", "{\"type\":\"user.created\",\"data\":{\"n\":2}}");
@@ -137,7 +138,16 @@ class ConsolePagesTest {
         assertThat(dead).contains("order.paid").contains("user.created").contains("HTTP 503");
         Matcher first = Pattern.compile("href=\"/console/deliveries/([0-9a-f-]{36})\"").matcher(dead);
         assertThat(first.find()).isTrue();
-        assertThat(b.get("/console/deliveries/" + first.group(1)).body()).contains("maintenance").contains("http_status");
+        String delivery = b.get("/console/deliveries/" + first.group(1)).body();
+        assertThat(delivery).contains("maintenance").contains("http_status");
+        // The request headers come from the channel's own request building, with secrets redacted.
+        Receiver.Request sent = receiver.requests("/down").get(0);
+        assertThat(delivery).contains("<code>X-Tenant</code></dt><dd><code>acme</code>").contains("<code>X-Webhook-Event</code>")
+                .contains("<code>Authorization</code></dt><dd><code>(bearer token, redacted)</code>")
+                .contains("<code>X-Webhook-Signature</code></dt><dd><code>(signature, redacted)</code>")
+                .doesNotContain("sk-live-very-secret").doesNotContain(sent.header("X-Webhook-Signature"));
+        assertThat(sent.header("X-Tenant")).isEqualTo("acme");
+        assertThat(sent.header("Authorization")).isEqualTo("Bearer sk-live-very-secret");
         String future = Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.SECONDS).toString().replace("Z", "");
         HttpResponse<String> none = b.post("/console/dead-letters/replay", Map.of("webhook_id", hook, "since", future));
         assertThat(none.headers().firstValue("Location").orElseThrow()).isEqualTo("/console/dead-letters?replayed=0");
