@@ -213,7 +213,7 @@ final class ConsoleDeliveries implements ConsoleSection {
         Optional<Map<String, String>> headers = webhookChannel.requestHeaders(r.project(), id);
         if (headers.isPresent()) {
             b.append("<details class=\"card\"><summary>Request headers</summary><p class=\"hint\">As Herald sends them with the webhook's settings now; "
-                    + "signature values and credentials are redacted.</p><dl class=\"request-headers\">");
+                    + "signature values and credentials are redacted. The HTTP client also adds Host, Content-Length and User-Agent.</p><dl class=\"request-headers\">");
             headers.get().forEach((k, v) -> b.append("<dt><code>").append(Html.text(k)).append("</code></dt><dd><code>").append(Html.text(v)).append("</code></dd>"));
             b.append("</dl></details>");
         }
