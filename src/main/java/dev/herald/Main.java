@@ -6,14 +6,15 @@ import dev.herald.config.ConfigException;
 import dev.herald.config.ConfigLoader;
 import dev.herald.config.HeraldConfig;
 import dev.herald.config.Settings;
+import dev.herald.mail.SmtpListener;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Projects;
 import dev.herald.projects.Role;
 import dev.herald.store.DataDirLock;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
-import dev.herald.util.Problem;
 import dev.herald.util.Json;
+import dev.herald.util.Problem;
 import dev.herald.util.Version;
 import java.time.Clock;
 import java.util.HashMap;
@@ -162,7 +163,7 @@ public final class Main implements Runnable {
         try {
             if (cfg.isSqlite()) lock = DataDirLock.acquire(cfg.dataDir());
             herald = quietJavalinStart(() -> Herald.start(cfg, mode));
-        } catch (StoreException e) {
+        } catch (StoreException | SmtpListener.BindFailed e) {
             if (lock != null) lock.close();
             System.err.println("herald: " + e.getMessage());
             return 1;

@@ -55,6 +55,21 @@ class ServeLifecycleTest {
     }
 
     @Test
+    void anSmtpPortInUseIsOneLineNamingTheSettingAndAFailedExit() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            Map<String, String> e = new HashMap<>(env);
+            e.put("HERALD_MAIL_SMTP_PORT", Integer.toString(port));
+            HeraldProcess.Result r = HeraldProcess.exec(e, "serve", "--port", "0", "--host", "127.0.0.1");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception").doesNotContain(" ERROR ");
+            List<String> errors = r.err().lines().filter(l -> !l.matches("^\\d{4}-\\d\\d-\\d\\dT\\S+ (INFO|WARN) .*")).toList();
+            assertThat(errors).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("herald: cannot listen for SMTP on 127.0.0.1:" + port + ": ").contains("HERALD_MAIL_SMTP_PORT"));
+        }
+    }
+
+    @Test
     void stoppingLogsOneLineWhenItStartsAndOneWhenItIsDoneWithWhatWasInFlight() throws Exception {
         Path log = dir.resolve("server.log");
         try (Receiver receiver = new Receiver()) {

@@ -75,7 +75,7 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer opsOnly(Database db, Metrics metrics, String host, int port) {
         return new ApiServer(Javalin.create(cfg -> {
             ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
-            common(cfg, host, port, MIN_BODY_LIMIT, metrics, clientErrors);
+            common(cfg, host, port, path -> MIN_BODY_LIMIT, metrics, clientErrors);
             opsRoutes(cfg.routes, db, metrics);
             errors(cfg.routes, clientErrors);
         }));
@@ -107,8 +107,10 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(Services s, String host, int port, List<Consumer<RoutesConfig>> pages) {
         this.app = Javalin.create(cfg -> {
             ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
-            long maxBody = Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), Math.max(s.mail().maxMessageBytes(), MIN_BODY_LIMIT));
-            common(cfg, host, port, maxBody + 1024L, s.metrics(), clientErrors);
+            long maxBody = Math.max(Math.max(s.maxEventBytes(), s.maxInboundBytes()), MIN_BODY_LIMIT) + 1024L;
+            // The HTTP inbox takes whole messages (HERALD_MAIL_MAX_MESSAGE_SIZE_BYTES); every other route keeps the smaller limit.
+            long maxMail = Math.max(maxBody, s.mail().maxMessageBytes() + 1024L);
+            common(cfg, host, port, path -> path.equals(MailRoutes.INBOX) ? maxMail : maxBody, s.metrics(), clientErrors);
             var r = cfg.routes;
             r.before("/api/*", ctx -> {
                 Credentials.authenticate(ctx, s.keys());
@@ -133,7 +135,8 @@ public final class ApiServer implements AutoCloseable {
      * What every server shares: virtual threads, the body limit, Jetty's own errors as JSON, and one
      * request metric per answered request, by route template.
      */
-    private static void common(JavalinConfig cfg, String host, int port, long maxBody, Metrics metrics, ClientErrorLog clientErrors) {
+    private static void common(JavalinConfig cfg, String host, int port, java.util.function.ToLongFunction<String> maxBody, Metrics metrics,
+                               ClientErrorLog clientErrors) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;

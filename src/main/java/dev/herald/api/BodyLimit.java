@@ -15,7 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Bounds every request body at {@code maxBytes}: a read that would pass the limit (or any read of a
+ * Bounds every request body at its path's limit: a read that would pass the limit (or any read of a
  * body whose declared Content-Length is over it, before a byte is read) throws {@link TooLarge}, which
  * the API answers {@code 413} as its documented JSON error. Javalin's own limit is switched off in
  * favour of this one because it logs a WARN line for every oversized body; this one only counts the
@@ -38,15 +38,16 @@ final class BodyLimit implements Filter {
         }
     }
 
-    private final long maxBytes;
+    private final java.util.function.ToLongFunction<String> maxBytes;
 
-    BodyLimit(long maxBytes) {
+    /** @param maxBytes the limit for a request path (the HTTP inbox takes whole mail messages, other routes far less) */
+    BodyLimit(java.util.function.ToLongFunction<String> maxBytes) {
         this.maxBytes = maxBytes;
     }
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
-        chain.doFilter(req instanceof HttpServletRequest h ? new Bounded(h, maxBytes) : req, res);
+        chain.doFilter(req instanceof HttpServletRequest h ? new Bounded(h, maxBytes.applyAsLong(h.getRequestURI())) : req, res);
     }
 
     private static final class Bounded extends HttpServletRequestWrapper {

@@ -33,6 +33,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class MailRoutes {
     static final String RFC822 = "message/rfc822";
+    /** The HTTP inbox's path: its body limit is the mail size limit, not the API's. */
+    static final String INBOX = "/api/v1/messages";
     private static final Role[] READERS = {Role.CLIENT_ADMIN, Role.VIEWER};
 
     private final ApiServer.Mail s;
@@ -135,7 +137,7 @@ final class MailRoutes {
     }
 
     private void messages(RoutesConfig r) {
-        r.post("/api/v1/messages", ctx -> {
+        r.post(INBOX, ctx -> {
             Principal p = Http.require(ctx, Role.PUBLISHER, Role.CLIENT_ADMIN);
             String type = ctx.header("Content-Type");
             if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(RFC822)) {

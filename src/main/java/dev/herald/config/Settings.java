@@ -121,8 +121,8 @@ public final class Settings {
             "When set, the listener offers AUTH PLAIN and LOGIN (after STARTTLS when TLS is configured) and requires it before MAIL FROM. For a relay that forwards mail to Herald; MX senders do not authenticate.", false);
     public static final Setting MAIL_SMTP_AUTH_PASSWORD = new Setting("HERALD_MAIL_SMTP_AUTH_PASSWORD", null, "",
             "Password for HERALD_MAIL_SMTP_AUTH_USERNAME.", true);
-    public static final Setting MAIL_SMTP_MAX_CONNECTIONS = new Setting("HERALD_MAIL_SMTP_MAX_CONNECTIONS", null, "100",
-            "Most SMTP connections served at once; more are answered 421 and closed.", false);
+    public static final Setting MAIL_SMTP_MAX_CONNECTIONS = new Setting("HERALD_MAIL_SMTP_MAX_CONNECTIONS", null, "32",
+            "Most SMTP connections served at once; more are answered 421 and closed. With the size limit, this bounds the listener's memory.", false);
     public static final Setting MAIL_SMTP_MAX_RECIPIENTS = new Setting("HERALD_MAIL_SMTP_MAX_RECIPIENTS", null, "100",
             "Most RCPT TO accepted per message; more are answered 452.", false);
     public static final Setting MAIL_SMTP_TIMEOUT = new Setting("HERALD_MAIL_SMTP_TIMEOUT", null, "5m",

@@ -1,6 +1,5 @@
 package dev.herald.mail;
 
-import dev.herald.config.Durations;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.Targets;
 import dev.herald.outbound.HeaderInput;
@@ -9,6 +8,7 @@ import dev.herald.outbound.OutboundException;
 import dev.herald.outbound.OutboundPolicy;
 import dev.herald.outbound.PolicyDeniedException;
 import dev.herald.signing.SecretBox;
+import dev.herald.signing.SecretRotation;
 import dev.herald.signing.WebhookSecret;
 import dev.herald.store.Database;
 import dev.herald.store.Sql;
@@ -120,17 +120,7 @@ public final class Endpoints {
 
     /** A new secret; during {@code grace_period} (default HERALD_SECRET_ROTATION_GRACE) the previous one keeps signing. */
     public WithSecret rotate(String projectId, String id, JsonBody in) {
-        in.only(Set.of("grace_period"));
-        Duration grace = defaultGrace;
-        String g = in.string("grace_period", false);
-        if (g != null) {
-            try {
-                grace = Durations.parse(g);
-            } catch (IllegalArgumentException ex) {
-                throw Problem.invalid("grace_period", ex.getMessage());
-            }
-            if (grace.compareTo(Duration.ofDays(7)) > 0) throw Problem.invalid("grace_period", "'grace_period' must be at most 7d");
-        }
+        Duration grace = SecretRotation.gracePeriod(in, defaultGrace);
         Endpoint old = get(projectId, id);
         long now = clock.millis();
         WebhookSecret secret = WebhookSecret.generate();

@@ -38,6 +38,9 @@ public final class MailIntake {
     public static final String EVENT_TYPE = "email.received";
     /** More Received headers than this is a loop (RFC 5321 section 6.3): refused. */
     static final int MAX_HOPS = 50;
+    /** Messages parsed and stored at once, over both ways in: each takes a few copies of its size in memory. */
+    public static final int AT_ONCE = 4;
+    private final java.util.concurrent.Semaphore working = new java.util.concurrent.Semaphore(AT_ONCE, true);
 
     private final Database db;
     private final Ingress ingress;
@@ -88,6 +91,10 @@ public final class MailIntake {
 
     /** SMTP: stores the message once for each project its (accepted) recipients belong to, in one commit. */
     public List<Stored> receiveSmtp(Envelope env, byte[] raw) {
+        return bounded(() -> smtp(env, raw));
+    }
+
+    private List<Stored> smtp(Envelope env, byte[] raw) {
         Map<String, List<String>> byProject = new LinkedHashMap<>();
         for (String r : env.rcptTo()) {
             Recipient rc = recipient(r);
@@ -103,6 +110,24 @@ public final class MailIntake {
 
     /** The HTTP inbox: one project; recipients are the envelope's, else the message's To and Cc. */
     public Stored receive(String projectId, Envelope env, byte[] raw) {
+        return bounded(() -> inbox(projectId, env, raw));
+    }
+
+    private <T> T bounded(java.util.function.Supplier<T> work) {
+        try {
+            working.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to store a message", e);
+        }
+        try {
+            return work.get();
+        } finally {
+            working.release();
+        }
+    }
+
+    private Stored inbox(String projectId, Envelope env, byte[] raw) {
         ParsedMail parsed = MailParser.parse(raw);
         checkHops(parsed);
         Envelope e = env;
@@ -232,11 +257,12 @@ public final class MailIntake {
         }
         String eventId = loop ? null : events.publish(q, p.projectId(), EVENT_TYPE, p.doc());
         ParsedMail m = p.parsed();
-        q.handle().createUpdate("INSERT INTO mail_messages (id, project_id, message_id, transport, mail_from, subject, from_address, size, attachments_size, "
-                        + "flags, document, routed, event_id, raw, received_at) VALUES (:id, :p, :mid, :t, :mf, :s, :fa, :size, :as, :flags, :doc, :routed, "
-                        + ":ev, :raw, :at)")
+        q.handle().createUpdate("INSERT INTO mail_messages (id, project_id, message_id, transport, mail_from, subject, from_address, from_name, rcpt_to, "
+                        + "attachment_count, size, attachments_size, flags, document, routed, event_id, raw, received_at) VALUES (:id, :p, :mid, :t, :mf, :s, "
+                        + ":fa, :fn, :rcpt, :ac, :size, :as, :flags, :doc, :routed, :ev, :raw, :at)")
                 .bind("id", p.id()).bind("p", p.projectId()).bind("mid", m.messageId()).bind("t", p.env().transport()).bind("mf", p.env().mailFrom())
-                .bind("s", m.subject()).bind("fa", m.from() == null ? null : m.from().address()).bind("size", (long) p.raw().length)
+                .bind("s", m.subject()).bind("fa", m.from() == null ? null : m.from().address()).bind("fn", m.from() == null ? null : m.from().name())
+                .bind("rcpt", p.doc().path("envelope").has("rcpt_to") ? Json.write(p.doc().path("envelope").get("rcpt_to")) : "[]").bind("ac", p.attachments().size()).bind("size", (long) p.raw().length)
                 .bind("as", attachmentBytes).bind("flags", Json.write(flags)).bind("doc", new String(GenericJson.bytes(p.doc()), StandardCharsets.UTF_8))
                 .bind("routed", Json.write(routedView)).bind("ev", eventId).bind("raw", p.raw()).bind("at", p.now())
                 .execute();

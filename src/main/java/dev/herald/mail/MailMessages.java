@@ -9,8 +9,8 @@ import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.jdbi.v3.core.statement.Query;
 import org.slf4j.Logger;
@@ -48,72 +48,69 @@ public final class MailMessages {
     public ObjectNode list(String projectId, Filter f) {
         if (f.cursor() != null && !Ids.isUuid(f.cursor())) throw Problem.invalid("cursor", "'cursor' is not a cursor from a previous page");
         List<ObjectNode> rows = db.read(h -> {
-            StringBuilder sql = new StringBuilder("SELECT id, message_id, transport, mail_from, subject, from_address, size, flags, routed, received_at, document "
-                    + "FROM mail_messages WHERE project_id = :p");
+            StringBuilder sql = new StringBuilder("SELECT " + SUMMARY + " FROM mail_messages WHERE project_id = :p");
             if (f.messageId() != null) sql.append(" AND message_id = :mid");
             if (f.from() != null) sql.append(" AND from_address = :from");
+            // Recipients are stored as a JSON array of lower-case addresses: a quoted address is an exact element.
+            if (f.rcpt() != null) sql.append(" AND rcpt_to LIKE :rcpt ESCAPE '!'");
+            if (f.subject() != null) sql.append(" AND LOWER(subject) LIKE :subject ESCAPE '!'");
             if (f.since() != null) sql.append(" AND received_at >= :since");
             if (f.until() != null) sql.append(" AND received_at < :until");
             if (f.cursor() != null) sql.append(" AND id < :c");
             sql.append(" ORDER BY id DESC LIMIT :lim");
-            // Subject and recipient filters are applied to the page read (they are not indexed): read more rows then.
-            boolean scan = f.subject() != null || f.rcpt() != null;
-            Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("lim", scan ? 1000 : f.limit() + 1);
+            Query q = h.createQuery(sql.toString()).bind("p", projectId).bind("lim", f.limit() + 1);
             if (f.messageId() != null) q.bind("mid", f.messageId());
-            if (f.from() != null) q.bind("from", f.from().toLowerCase(java.util.Locale.ROOT));
+            if (f.from() != null) q.bind("from", f.from().toLowerCase(Locale.ROOT));
+            if (f.rcpt() != null) q.bind("rcpt", "%" + like(Json.write(f.rcpt().toLowerCase(Locale.ROOT))) + "%");
+            if (f.subject() != null) q.bind("subject", "%" + like(f.subject().toLowerCase(Locale.ROOT)) + "%");
             if (f.since() != null) q.bind("since", f.since());
             if (f.until() != null) q.bind("until", f.until());
             if (f.cursor() != null) q.bind("c", Ids.canonical(f.cursor()));
-            List<ObjectNode> out = new ArrayList<>();
-            for (ObjectNode n : q.map((rs, ctx) -> {
-                ObjectNode doc = (ObjectNode) Json.parse(rs.getString("document"));
-                ObjectNode v = summary(rs.getString("id"), rs.getString("message_id"), rs.getString("transport"), doc, rs.getLong("size"),
-                        rs.getString("flags"), rs.getString("routed"), rs.getLong("received_at"));
-                return v;
-            }).list()) {
-                if (f.subject() != null && !n.path("subject").asString("").toLowerCase(java.util.Locale.ROOT)
-                        .contains(f.subject().toLowerCase(java.util.Locale.ROOT))) continue;
-                if (f.rcpt() != null && !containsRcpt(n, f.rcpt())) continue;
-                out.add(n);
-                if (out.size() > f.limit()) break;
-            }
-            return out;
+            return q.map((rs, ctx) -> summary(rs)).list();
         });
         return Json.page(rows, f.limit());
     }
 
-    private static boolean containsRcpt(ObjectNode n, String rcpt) {
-        for (JsonNode r : n.path("rcpt_to")) if (r.asString().equalsIgnoreCase(rcpt)) return true;
-        return false;
+    /** {@code s} with LIKE's wildcards escaped (escape character {@code !}). */
+    private static String like(String s) {
+        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
     }
 
-    private static ObjectNode summary(String id, String messageId, String transport, ObjectNode doc, long size, String flags, String routed, long receivedAt) {
+    private static final String SUMMARY = "id, message_id, transport, subject, from_address, from_name, rcpt_to, attachment_count, size, flags, routed, received_at";
+
+    /** A message as lists show it, from the columns of {@link #SUMMARY} (never the raw bytes or the whole document). */
+    private static ObjectNode summary(java.sql.ResultSet rs) throws java.sql.SQLException {
         ObjectNode v = Json.object();
-        v.put("id", id);
-        v.put("message_id", messageId);
-        v.put("received_at", Instant.ofEpochMilli(receivedAt).toString());
-        v.put("transport", transport);
-        if (doc.has("from")) v.set("from", doc.get("from"));
-        v.set("rcpt_to", doc.path("envelope").path("rcpt_to").deepCopy());
-        if (doc.has("subject")) v.put("subject", doc.get("subject").asString());
-        v.put("size", size);
-        v.put("attachments", doc.path("body").path("attachments").size());
-        v.set("flags", Json.parse(flags));
-        v.set("routes", Json.parse(routed));
+        v.put("id", rs.getString("id"));
+        v.put("message_id", rs.getString("message_id"));
+        v.put("received_at", Instant.ofEpochMilli(rs.getLong("received_at")).toString());
+        v.put("transport", rs.getString("transport"));
+        String from = rs.getString("from_address");
+        if (from != null) {
+            ObjectNode f = v.putObject("from");
+            f.put("address", from);
+            String name = rs.getString("from_name");
+            if (name != null) f.put("name", name);
+        }
+        v.set("rcpt_to", Json.parse(rs.getString("rcpt_to")));
+        String subject = rs.getString("subject");
+        if (subject != null) v.put("subject", subject);
+        v.put("size", rs.getLong("size"));
+        v.put("attachments", rs.getInt("attachment_count"));
+        v.set("flags", Json.parse(rs.getString("flags")));
+        v.set("routes", Json.parse(rs.getString("routed")));
         return v;
     }
 
     /** One message: the summary, the parsed document, and each route's deliveries with their status. */
     public ObjectNode get(String projectId, String id) {
         String mid = canonical(id);
-        ObjectNode v = db.read(h -> h.createQuery("SELECT id, message_id, transport, subject, size, flags, routed, received_at, document, event_id "
-                        + "FROM mail_messages WHERE id = :id AND project_id = :p").bind("id", mid).bind("p", projectId)
+        ObjectNode v = db.read(h -> h.createQuery("SELECT " + SUMMARY + ", document, event_id FROM mail_messages WHERE id = :id AND project_id = :p")
+                .bind("id", mid).bind("p", projectId)
                 .map((rs, ctx) -> {
-                    ObjectNode doc = (ObjectNode) Json.parse(rs.getString("document"));
-                    ObjectNode s = summary(rs.getString("id"), rs.getString("message_id"), rs.getString("transport"), doc, rs.getLong("size"),
-                            rs.getString("flags"), rs.getString("routed"), rs.getLong("received_at"));
+                    ObjectNode s = summary(rs);
                     s.put("event_id", rs.getString("event_id"));
-                    s.set("document", doc);
+                    s.set("document", Json.parse(rs.getString("document")));
                     return s;
                 }).findOne()).orElseThrow(() -> Problem.notFound("message"));
         List<String[]> queued = db.read(h -> h.createQuery("SELECT id, route_id FROM mail_deliveries WHERE mail_message_id = :m ORDER BY id").bind("m", mid)

@@ -42,14 +42,17 @@ import org.subethamail.smtp.server.Session;
  * answers {@code 451}, so the sender keeps the message and retries: nothing answered 250 is lost, and
  * nothing answered 4xx was kept.
  *
- * <p>Hazard: the message is held in memory while it is stored (up to the size limit per connection, times
- * the connection limit): the two settings bound the memory this listener may take.
+ * <p>Hazard: a message is held in memory while it arrives (up to the size limit per connection, times the
+ * connection limit), and parsing and storing it takes a few more copies. At most {@link MailIntake#AT_ONCE}
+ * messages are parsed and stored at once (the others wait, their senders still connected), so memory is
+ * bounded by connections x size plus {@code AT_ONCE} x a few x size.
  */
 public final class SmtpListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SmtpListener.class);
 
     private final SMTPServer server;
     private final MailIntake intake;
+    private final String host;
     private final Metrics metrics;
     private final int maxBytes;
 
@@ -57,6 +60,7 @@ public final class SmtpListener implements AutoCloseable {
         this.intake = intake;
         this.metrics = metrics;
         this.maxBytes = s.maxMessageBytes();
+        this.host = s.host();
         SMTPServer.Builder b;
         try {
             b = SMTPServer.port(s.port()).bindAddress(InetAddress.getByName(s.host())).hostName(hostname(s)).softwareName("Herald")
@@ -83,8 +87,24 @@ public final class SmtpListener implements AutoCloseable {
         this.server = b.build();
     }
 
+    /** The listener's port could not be bound: the message says which and what to do. */
+    public static final class BindFailed extends RuntimeException {
+        BindFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     public void start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            Throwable c = e;
+            while (c != null && !(c instanceof java.net.BindException)) c = c.getCause() == c ? null : c.getCause();
+            if (c == null) throw e;
+            throw new BindFailed("cannot listen for SMTP on " + host + ":" + server.getPort() + ": " + c.getMessage()
+                    + " (another process may be using the port: choose another with HERALD_MAIL_SMTP_PORT, or turn the listener off with "
+                    + "HERALD_MAIL_SMTP_ENABLED=false)", e);
+        }
         log.info("SMTP listener on {}:{} (STARTTLS {}, AUTH {}, messages up to {} bytes)", server.getBindAddress().map(InetAddress::getHostAddress).orElse("*"),
                 server.getPortAllocated(), server.getEnableTLS() ? "offered" : "off", server.getAuthenticationHandlerFactory().isPresent() ? "required" : "off",
                 maxBytes);

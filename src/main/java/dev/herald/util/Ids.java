@@ -2,6 +2,7 @@ package dev.herald.util;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * UUIDv7 identifiers (RFC 9562): time-ordered, so new rows append to indexes and ids sort by creation,
@@ -11,10 +12,35 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Ids {
     private Ids() {}
 
+    /** The last millisecond an id was made for and its 12-bit sequence: {@code ms << 12 | seq}. */
+    private static final AtomicLong LAST = new AtomicLong();
+
+    /**
+     * A UUIDv7 for {@code epochMillis}. Ids this process makes within one millisecond increase in the order
+     * they are made (RFC 9562 section 6.2, method 1: the 12 bits after the version are a sequence that starts
+     * at a random value below 2048 in each new millisecond), so "newest first" is exact for rows created in
+     * the same millisecond; once a millisecond's sequence is spent, the rest of it are random.
+     */
     public static String uuid7(long epochMillis) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        long rand = random.nextLong();
-        long msb = (epochMillis << 16) | 0x7000L | ((rand >>> 52) & 0x0fffL);
+        long seq;
+        while (true) {
+            long last = LAST.get();
+            long next;
+            if (last >>> 12 == epochMillis) {
+                seq = (last & 0xfffL) + 1;
+                if (seq > 0xfffL) {
+                    seq = random.nextLong(0x1000L);
+                    break;
+                }
+                next = last + 1;
+            } else {
+                seq = random.nextLong(0x800L);
+                next = (epochMillis << 12) | seq;
+            }
+            if (LAST.compareAndSet(last, next)) break;
+        }
+        long msb = (epochMillis << 16) | 0x7000L | seq;
         long lsb = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
         return new UUID(msb, lsb).toString();
     }

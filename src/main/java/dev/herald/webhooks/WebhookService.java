@@ -8,6 +8,7 @@ import dev.herald.outbound.HeaderInput;
 import dev.herald.outbound.OutboundPolicy;
 import dev.herald.outbound.PolicyDeniedException;
 import dev.herald.signing.SecretBox;
+import dev.herald.signing.SecretRotation;
 import dev.herald.signing.SignatureScheme;
 import dev.herald.signing.Signers;
 import dev.herald.signing.WebhookSecret;
@@ -139,17 +140,7 @@ public final class WebhookService {
      * secret within the grace period never sees a failed verification.
      */
     public WithSecret rotate(String projectId, String id, JsonBody in) {
-        in.only(Set.of("grace_period"));
-        Duration grace = defaultGrace;
-        String g = in.string("grace_period", false);
-        if (g != null) {
-            try {
-                grace = Durations.parse(g);
-            } catch (IllegalArgumentException e) {
-                throw Problem.invalid("grace_period", e.getMessage());
-            }
-            if (grace.compareTo(Duration.ofDays(7)) > 0) throw Problem.invalid("grace_period", "'grace_period' must be at most 7d");
-        }
+        Duration grace = SecretRotation.gracePeriod(in, defaultGrace);
         Webhook old = get(projectId, id);
         long now = clock.millis();
         WebhookSecret secret = WebhookSecret.generate();

@@ -133,6 +133,39 @@ class MailSmtpTest {
     }
 
     @Test
+    void authIsRequiredWhenConfiguredAndConnectionsAreLimited() throws Exception {
+        Path dir = Files.createTempDirectory("smtp-auth");
+        TestCerts certs = TestCerts.forHost("mx.example.test", dir);
+        try (MailFixture f = MailFixture.start(Map.of("HERALD_MAIL_SMTP_AUTH_USERNAME", "relay", "HERALD_MAIL_SMTP_AUTH_PASSWORD", "s3cret pass",
+                "HERALD_MAIL_SMTP_TLS_CERT_FILE", certs.serverCertPem().toString(), "HERALD_MAIL_SMTP_TLS_KEY_FILE", certs.serverKeyPem().toString(),
+                "HERALD_MAIL_SMTP_MAX_CONNECTIONS", "1"))) {
+            f.catchAll("generic_json");
+            try (SmtpClient c = new SmtpClient(f.smtpPort())) {
+                c.greeting();
+                assertThat(c.command("EHLO client.test").text()).doesNotContain("AUTH");
+                assertThat(c.command("MAIL FROM:<a@sender.test>").code()).as("AUTH is required").isEqualTo(530);
+                // The connection limit: a second connection while this one is open is turned away.
+                try (SmtpClient second = new SmtpClient(f.smtpPort())) {
+                    assertThat(second.greeting().code()).isEqualTo(421);
+                }
+                c.startTls(TrustAnchors.clientContext(certs.caPem()), "mx.example.test");
+                c.command("EHLO client.test");
+                String wrong = java.util.Base64.getEncoder().encodeToString("\0relay\0wrong".getBytes(StandardCharsets.UTF_8));
+                assertThat(c.command("AUTH PLAIN " + wrong).code()).isEqualTo(535);
+                String right = java.util.Base64.getEncoder().encodeToString("\0relay\0s3cret pass".getBytes(StandardCharsets.UTF_8));
+                assertThat(c.command("AUTH PLAIN " + right).code()).isEqualTo(235);
+                assertThat(c.command("MAIL FROM:<a@sender.test>").code()).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<x@example.test>").code()).isEqualTo(250);
+                assertThat(c.data("Subject: relayed\r\nFrom: a@sender.test\r\nTo: x@example.test\r\n\r\nvia the relay\r\n"
+                        .getBytes(StandardCharsets.US_ASCII)).code()).isEqualTo(250);
+            }
+            assertThat(Json.parse(f.receiver.await("/mail", 1, WAIT).get(0).body()).get("subject").asString()).isEqualTo("relayed");
+        } finally {
+            dev.herald.support.TestHerald.deleteTree(dir);
+        }
+    }
+
+    @Test
     void recipientsAreCheckedAtRcptTo() throws Exception {
         try (MailFixture f = MailFixture.start(Map.of())) {
             f.route("{\"name\":\"support only\",\"match\":{\"recipient\":\"support@example.test\"},\"endpoint_ids\":[\"" + f.endpointId + "\"]}");
