@@ -7,6 +7,7 @@ import dev.herald.connections.ConnectionService;
 import dev.herald.connections.SlackChannel;
 import dev.herald.customeremail.CustomerEmailChannel;
 import dev.herald.customeremail.CustomerEmailService;
+import dev.herald.delivery.Activity;
 import dev.herald.delivery.Channel;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
@@ -38,6 +39,7 @@ import dev.herald.signing.KeyCheck;
 import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
+import dev.herald.ui.Console;
 import dev.herald.ui.ReviewPages;
 import dev.herald.ui.ReviewSessions;
 import dev.herald.util.TrustAnchors;
@@ -179,8 +181,11 @@ public final class Herald implements AutoCloseable {
                         metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes(),
                         new ApiServer.Mail(mailDomains, mailEndpoints, mailRoutes, mailIntake, mailMessages,
                                 new AttachmentUrls(secrets, clock, cfg.mail().attachmentUrlTtl(), () -> publicUrl), cfg.mail().maxMessageBytes()));
-                ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, publicUrl.startsWith("https:")));
-                ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register));
+                boolean https = publicUrl.startsWith("https:");
+                ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, https));
+                Console console = new Console(new Console.Services(s.webhooks(), webhooks, deliveries, new Activity(db, clock), keys, emails, inboundSources, inbound,
+                        mailDomains, mailEndpoints, mailRoutes, mailMessages, mailIntake), ReviewSessions.console(db, keys, clock, https), Console.API_DOCS);
+                ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register, console::register));
                 add("API", () -> {
                     api = server.start();
                     if (cfg.publicUrl() == null) publicUrl = localUrl(cfg.httpHost(), api.port());

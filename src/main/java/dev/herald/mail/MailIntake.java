@@ -142,6 +142,30 @@ public final class MailIntake {
 
     /** Routes the stored message again (its routes as they are now): new deliveries, same idempotency keys. */
     public int replay(String projectId, String mailId) {
+        Loaded m = load(projectId, mailId);
+        List<Routed> routed = route(projectId, m.parsed(), m.rcpts(), m.doc());
+        return ingress.write(q -> {
+            int n = 0;
+            for (Routed r : routed) n += enqueue(q, projectId, mailId, m.parsed().messageId(), r);
+            return n;
+        });
+    }
+
+    /** What routing a stored message would do now, without doing it: a route that matches and the body its mapper makes, or why it makes none. */
+    public record Preview(Route route, byte[] body, String error) {}
+
+    /** Routes a stored message as {@link #replay} would (the project's routes as they are now) and returns each match's rendering; sends nothing. */
+    public List<Preview> preview(String projectId, String mailId) {
+        Loaded m = load(projectId, mailId);
+        List<Preview> out = new ArrayList<>();
+        for (Routed r : route(projectId, m.parsed(), m.rcpts(), m.doc())) out.add(new Preview(r.route(), r.body(), r.error()));
+        return out;
+    }
+
+    /** A stored message read back: parsed again from its raw bytes, its document and its recipients. */
+    private record Loaded(ParsedMail parsed, ObjectNode doc, List<String> rcpts) {}
+
+    private Loaded load(String projectId, String mailId) {
         byte[][] raw = new byte[1][];
         String[] envelope = new String[1];
         db.read(h -> h.createQuery("SELECT raw, document FROM mail_messages WHERE id = :id AND project_id = :p").bind("id", mailId).bind("p", projectId)
@@ -154,12 +178,7 @@ public final class MailIntake {
         ParsedMail parsed = MailParser.parse(raw[0]);
         List<String> rcpts = new ArrayList<>();
         doc.path("envelope").path("rcpt_to").forEach(n -> rcpts.add(n.asString()));
-        List<Routed> routed = route(projectId, parsed, rcpts, doc);
-        return ingress.write(q -> {
-            int n = 0;
-            for (Routed r : routed) n += enqueue(q, projectId, mailId, parsed.messageId(), r);
-            return n;
-        });
+        return new Loaded(parsed, doc, rcpts);
     }
 
     private static void checkHops(ParsedMail parsed) {

@@ -11,28 +11,65 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Sign-in sessions of the review page. A reviewer signs in once with their own API key (role REVIEWER or
- * CLIENT_ADMIN); the browser then holds a random session token in an HttpOnly, SameSite=Strict cookie.
- * Only the token's SHA-256 is stored; each session has its own CSRF token for the page's forms. A
- * session ends when it expires, on sign-out, or as soon as its API key is revoked or deleted.
+ * Sign-in sessions of Herald's browser pages: the review page ({@link #review}) and the console
+ * ({@link #console}). A person signs in once with their own API key (a role the surface admits); the
+ * browser then holds a random session token in an HttpOnly, SameSite=Strict cookie scoped to the
+ * surface's path. Only the token's SHA-256 is stored; each session has its own CSRF token for the
+ * pages' forms. A session ends when it expires, on sign-out, or as soon as its API key is revoked or
+ * deleted. Both surfaces share one store: a console session of a key that may review also opens the
+ * review page (the console sets both cookies for the same token), and signing out of either ends both.
  */
 public final class ReviewSessions {
     public static final String COOKIE = "herald_review";
+    public static final String CONSOLE_COOKIE = "herald_console";
     static final Duration LIFETIME = Duration.ofHours(12);
+    static final Set<Role> REVIEW_ROLES = Set.of(Role.REVIEWER, Role.CLIENT_ADMIN);
+    static final Set<Role> CONSOLE_ROLES = Set.of(Role.CLIENT_ADMIN, Role.VIEWER);
 
     private final Database db;
     private final ApiKeys keys;
     private final Clock clock;
     private final boolean secureCookie;
     private final SecureRandom random = new SecureRandom();
+    private final String cookieName;
+    private final String path;
+    private final Set<Role> roles;
 
+    /** The review page's sessions (REVIEWER or CLIENT_ADMIN keys, cookie {@value #COOKIE} on /review). */
     public ReviewSessions(Database db, ApiKeys keys, Clock clock, boolean secureCookie) {
+        this(db, keys, clock, secureCookie, COOKIE, "/review", REVIEW_ROLES);
+    }
+
+    private ReviewSessions(Database db, ApiKeys keys, Clock clock, boolean secureCookie, String cookieName, String path, Set<Role> roles) {
         this.db = db;
         this.keys = keys;
         this.clock = clock;
         this.secureCookie = secureCookie;
+        this.cookieName = cookieName;
+        this.path = path;
+        this.roles = roles;
+    }
+
+    /** The console's sessions (CLIENT_ADMIN or VIEWER keys, cookie {@value #CONSOLE_COOKIE} on /console), in the same store. */
+    public static ReviewSessions console(Database db, ApiKeys keys, Clock clock, boolean secureCookie) {
+        return new ReviewSessions(db, keys, clock, secureCookie, CONSOLE_COOKIE, "/console", CONSOLE_ROLES);
+    }
+
+    /** The review page's view of the same store, for the console to open the review page with the same session. */
+    ReviewSessions review() {
+        return new ReviewSessions(db, keys, clock, secureCookie);
+    }
+
+    /** Whether this surface admits a key of {@code role}. */
+    boolean admits(Role role) {
+        return roles.contains(role);
+    }
+
+    String cookieName() {
+        return cookieName;
     }
 
     /** A signed-in reviewer: who, for which project, and the CSRF token their forms must carry. */
@@ -41,7 +78,7 @@ public final class ReviewSessions {
     /** Starts a session for a reviewer's API key; empty when the key is unknown or may not review. */
     Optional<String> signIn(String apiKey) {
         Optional<Principal> p = keys.authenticate(apiKey == null ? null : apiKey.trim());
-        if (p.isEmpty() || !(p.get().role() == Role.REVIEWER || p.get().role() == Role.CLIENT_ADMIN)) return Optional.empty();
+        if (p.isEmpty() || !roles.contains(p.get().role())) return Optional.empty();
         String token = token(32);
         String csrf = token(24);
         long now = clock.millis();
@@ -68,7 +105,7 @@ public final class ReviewSessions {
                     return new Reviewer(new Principal(rs.getString("project_id"), rs.getString("api_key_id"), role), rs.getString("name"),
                             rs.getString("csrf_token"));
                 }).findOne())
-                .filter(r -> r.principal().role() == Role.REVIEWER || r.principal().role() == Role.CLIENT_ADMIN);
+                .filter(r -> roles.contains(r.principal().role()));
     }
 
     void signOut(String token) {
@@ -77,11 +114,11 @@ public final class ReviewSessions {
     }
 
     String cookie(String token) {
-        return COOKIE + "=" + token + "; Path=/review; HttpOnly; SameSite=Strict; Max-Age=" + LIFETIME.toSeconds() + (secureCookie ? "; Secure" : "");
+        return cookieName + "=" + token + "; Path=" + path + "; HttpOnly; SameSite=Strict; Max-Age=" + LIFETIME.toSeconds() + (secureCookie ? "; Secure" : "");
     }
 
     String clearCookie() {
-        return COOKIE + "=; Path=/review; HttpOnly; SameSite=Strict; Max-Age=0" + (secureCookie ? "; Secure" : "");
+        return cookieName + "=; Path=" + path + "; HttpOnly; SameSite=Strict; Max-Age=0" + (secureCookie ? "; Secure" : "");
     }
 
     static boolean same(String a, String b) {
