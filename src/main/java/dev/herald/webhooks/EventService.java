@@ -62,6 +62,44 @@ public final class EventService {
         return Accepted.of(ingress.accept(key, q -> enqueue(q, m).json()));
     }
 
+    /** One event of a batch: its type and data (checked), its Idempotency-Key (or null) and the hash of the item as sent. */
+    public record BatchItem(String type, JsonNode data, String idempotencyKey, String requestHash) {}
+
+    /** The answer for one item of a batch: accepted (or replayed), or refused for a reason of its own. */
+    public record BatchResult(Accepted accepted, Problem refused) {}
+
+    /**
+     * Accepts a batch of events in one commit through the {@link Ingress}: each item is what
+     * {@link #publish} would do with it, in order, with its own Idempotency-Key (scope {@code events.batch});
+     * a key reused with a different item refuses that item alone ({@code idempotency_key_reused}, naming
+     * {@code events[i].idempotency_key}).
+     */
+    public List<BatchResult> publishBatch(String projectId, List<BatchItem> items) {
+        long now = clock.millis();
+        List<Ingress.Item> work = new ArrayList<>(items.size());
+        for (BatchItem item : items) {
+            Message m = message(projectId, item.type(), item.data(), now);
+            Ingress.IdempotencyKey key = item.idempotencyKey() == null ? null
+                    : new Ingress.IdempotencyKey(projectId, BATCH_SCOPE, item.idempotencyKey(), item.requestHash());
+            work.add(new Ingress.Item(key, q -> enqueue(q, m).json()));
+        }
+        List<Ingress.ItemResult> results = ingress.acceptAll(work);
+        List<BatchResult> out = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            Ingress.ItemResult r = results.get(i);
+            if (r.refused() != null) {
+                out.add(new BatchResult(null, new Problem(r.refused().kind(), r.refused().code(),
+                        "this idempotency_key was used with a different event", "events[" + i + "].idempotency_key")));
+            } else {
+                out.add(new BatchResult(Accepted.of(r.receipt()), null));
+            }
+        }
+        return out;
+    }
+
+    /** The scope of batch items' idempotency keys: apart from the {@code Idempotency-Key} header's ({@code events}). */
+    static final String BATCH_SCOPE = "events.batch";
+
     /** Emits an event from inside Herald (e.g. {@code webhook.disabled}, {@code message.delivered}) in a write under way; returns its id. */
     public String publishInternal(Ingress.Queue q, String projectId, String type, JsonNode data) {
         return enqueue(q, message(projectId, type, data, q.now())).id();
