@@ -50,6 +50,8 @@ public final class Dispatcher implements AutoCloseable {
     private ScheduledFuture<?> housekeeping;
     private final Recorder recorder;
     private volatile boolean running;
+    /** How many deliveries the last claim asked for (the dispatcher thread's own). */
+    private int lastRequested;
     private Thread thread;
 
     public Dispatcher(Database db, List<Channel> channels, RetryPolicy retry, Settings settings, Clock clock, Metrics metrics) {
@@ -117,6 +119,9 @@ public final class Dispatcher implements AutoCloseable {
                     continue;
                 }
                 dispatch(claims);
+                // Fewer than asked for: nothing more is claimable until an attempt ends or work arrives, and
+                // both wake this loop; claiming again at once would only read the queue for nothing.
+                if (claims.size() < lastRequested) awaitSignal(settings.pollInterval().toMillis());
             } catch (RuntimeException e) {
                 backoff = Math.min(Math.max(backoff * 2, 100), 5_000);
                 log.warn("dispatcher cannot reach the database ({}); retrying in {} ms", e.getMessage(), backoff);
@@ -129,7 +134,8 @@ public final class Dispatcher implements AutoCloseable {
     private List<Claim> claimDue() {
         int free = settings.globalConcurrency() - inFlight.get();
         if (free <= 0) return null;
-        return claim(Math.min(free, settings.batchSize()));
+        lastRequested = Math.min(free, settings.batchSize());
+        return claim(lastRequested);
     }
 
     /**
