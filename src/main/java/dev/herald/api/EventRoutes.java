@@ -11,7 +11,6 @@ import dev.herald.util.JsonBody;
 import dev.herald.webhooks.EventPatterns;
 import dev.herald.webhooks.EventService;
 import io.javalin.config.RoutesConfig;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -50,7 +49,7 @@ final class EventRoutes {
                 throw new ApiException(413, "payload_too_large", "event body is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
             String key = idempotencyKey(ctx);
-            JsonBody body = JsonBody.parse(new String(raw, StandardCharsets.UTF_8), FIELDS);
+            JsonBody body = JsonBody.parse(Http.bodyText(ctx), FIELDS);
             String type = body.string("type", true);
             if (!EventPatterns.isValidType(type)) {
                 throw ApiException.invalid("type", "'type' must be dot-separated words of letters, digits, _, - or : (at most "
@@ -68,7 +67,7 @@ final class EventRoutes {
             if (raw.length > maxBytes) {
                 throw new ApiException(413, "payload_too_large", "batch body is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
-            List<EventService.BatchItem> items = batchItems(JsonBody.parse(new String(raw, StandardCharsets.UTF_8), BATCH_FIELDS));
+            List<EventService.BatchItem> items = batchItems(JsonBody.parse(Http.bodyText(ctx), BATCH_FIELDS));
             List<EventService.BatchResult> results = events.publishBatch(p.projectId(), items);
             ObjectNode out = Json.object();
             ArrayNode data = out.putArray("data");

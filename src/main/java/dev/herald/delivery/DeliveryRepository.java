@@ -88,25 +88,26 @@ final class DeliveryRepository {
         try {
             if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget);
             // The head of the queue, in due order, whatever its targets: its cost does not grow with the queue.
-            List<Claim> candidates = new ArrayList<>();
             int window = Math.min(Math.max(limit * 4, 64), 10_000);
             PreparedStatement q = Sql.cached(h, dueQuery(dialect));
             q.setLong(1, now);
             q.setInt(2, window);
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) candidates.add(claimRow(rs));
-            }
             Map<String, Integer> taken = new HashMap<>();
             List<Claim> chosen = new ArrayList<>();
-            for (Claim c : candidates) {
-                if (chosen.size() >= limit) break;
-                if (excluded.contains(c.targetId())) continue;
-                int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
-                if (used >= perTarget) continue;
-                taken.merge(c.targetId(), 1, Integer::sum);
-                chosen.add(c.leased(leaseUntil));
+            int read = 0;
+            // Read lazily, the target first: a row of a full target costs one column, and reading stops once enough are chosen.
+            try (ResultSet rs = q.executeQuery()) {
+                while (chosen.size() < limit && rs.next()) {
+                    read++;
+                    String target = rs.getString(5);
+                    if (excluded.contains(target)) continue;
+                    int used = inFlight.getOrDefault(target, 0) + taken.getOrDefault(target, 0);
+                    if (used >= perTarget) continue;
+                    taken.merge(target, 1, Integer::sum);
+                    chosen.add(claimRow(rs).leased(leaseUntil));
+                }
             }
-            if (chosen.size() < limit && candidates.size() == window) {
+            if (chosen.size() < limit && read == window) {
                 // The head is held by targets at their limit (one busy webhook with a long backlog): look behind
                 // it target by target, so other targets' work is not stuck behind it and the busy backlog is not read.
                 chosen.addAll(behindTheHead(h, now, leaseUntil, limit - chosen.size(), perTarget, inFlight, excluded, taken, chosen));

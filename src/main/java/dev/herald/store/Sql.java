@@ -22,6 +22,31 @@ public final class Sql {
     private Sql() {}
 
     /**
+     * A prepared statement kept for the life of a pooled read connection: cached on the physical
+     * connection under the pool's proxy (which the pool neither tracks nor closes on return), so each
+     * connection compiles the statement once. The caller holds the connection (through {@code h}) while it
+     * uses the statement, and must not close it; a result set it opens it closes.
+     */
+    public static PreparedStatement pooled(Handle h, String sql) throws SQLException {
+        return cached(h.getConnection().unwrap(Connection.class), sql);
+    }
+
+    private static PreparedStatement cached(Connection c, String sql) throws SQLException {
+        Map<String, PreparedStatement> byText;
+        synchronized (CACHE) {
+            byText = CACHE.computeIfAbsent(c, k -> new HashMap<>());
+        }
+        synchronized (byText) {
+            PreparedStatement ps = byText.get(sql);
+            if (ps == null || ps.isClosed()) {
+                ps = c.prepareStatement(sql);
+                byText.put(sql, ps);
+            }
+            return ps;
+        }
+    }
+
+    /**
      * A prepared statement kept for the life of the connection. Only for the writer's connection, which
      * one thread uses for as long as it is open; pooled read connections must prepare per use.
      */
