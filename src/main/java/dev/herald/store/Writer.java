@@ -123,7 +123,7 @@ public final class Writer implements AutoCloseable {
                 if (first == null) continue;
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
-                runBatch(batch);
+                runSplit(batch);
             } catch (InterruptedException e) {
                 if (closed) break;
             } catch (Throwable t) {
@@ -134,6 +134,30 @@ public final class Writer implements AutoCloseable {
             }
         }
         closeHandle();
+    }
+
+    /**
+     * Where durable and relaxed commits differ (SQLite at FULL or EXTRA), the relaxed jobs waiting (claims,
+     * attempt records) commit first, in a transaction of their own that does not wait for a sync, and are
+     * answered at once; then the durable jobs commit with their sync. A claim then waits for the batch under
+     * way, not also for the next batch's sync, and no durable job's commit is any weaker. Jobs are
+     * submitted by independent callers, who wait for their own commit, so the order between the two kinds
+     * in one drain carries no meaning.
+     */
+    private void runSplit(List<Pending<?>> batch) {
+        if (syncPragmas == null) {
+            runBatch(batch);
+            return;
+        }
+        List<Pending<?>> relaxed = new ArrayList<>();
+        List<Pending<?>> durable = new ArrayList<>();
+        for (Pending<?> p : batch) (p.durable() ? durable : relaxed).add(p);
+        if (relaxed.isEmpty() || durable.isEmpty()) {
+            runBatch(batch);
+            return;
+        }
+        runBatch(relaxed);
+        runBatch(durable);
     }
 
     /** Thrown through a batch to roll it back whole and run it again (a deadlock or serialization failure). */
