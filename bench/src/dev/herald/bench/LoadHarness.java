@@ -88,12 +88,13 @@ public final class LoadHarness {
 
     record Options(int events, int webhooks, int concurrency, int runs, int warmup, int payload, int rawConcurrency,
                    int timeoutSeconds, String receiver, int ports, Map<String, String> settings, boolean progress, String only,
-                   double rate, int batch, boolean noMatch, boolean cold, int coldSeconds) {
+                   double rate, int batch, boolean noMatch, boolean cold, int coldSeconds, List<Integer> queueSizes, int queueSeconds) {
 
         static Options parse(String[] args) {
             int events = 20_000, webhooks = 1, concurrency = 32, runs = 3, warmup = 10_000, payload = 200, raw = 0, timeout = 300, ports = 1;
             double rate = 0;
-            int batch = 0, coldSeconds = 15;
+            int batch = 0, coldSeconds = 15, queueSeconds = 20;
+            List<Integer> queueSizes = new ArrayList<>();
             boolean noMatch = false, cold = false;
             String receiver = "jetty", only = "both";
             boolean progress = false;
@@ -143,6 +144,10 @@ public final class LoadHarness {
                         if (batch > 1000) fail("--batch is at most 1000 (the API's limit)");
                     }
                     case "--cold-seconds" -> coldSeconds = positive(a, v);
+                    case "--queue" -> {
+                        for (String n : v.split(",")) queueSizes.add(positive(a, n.trim()));
+                    }
+                    case "--queue-seconds" -> queueSeconds = positive(a, v);
                     case "--concurrency" -> concurrency = positive(a, v);
                     case "--runs" -> runs = positive(a, v);
                     case "--warmup" -> warmup = nonNegative(a, v);
@@ -169,7 +174,7 @@ public final class LoadHarness {
             }
             if (noMatch && !only.equals("raw")) only = "herald";
             return new Options(events, webhooks, concurrency, runs, warmup, payload, raw, timeout, receiver, ports, settings, progress, only, rate,
-                    batch, noMatch, cold, coldSeconds);
+                    batch, noMatch, cold, coldSeconds, queueSizes, queueSeconds);
         }
 
         static void usage() {
@@ -186,6 +191,9 @@ public final class LoadHarness {
                                             data dir, time the launch to /healthz, then publish (1:1 or --fanout)
                                             and count deliveries in the first --cold-seconds (default 15) after
                                             the launch; --runs times, no warm-up
+                      --queue N,N,...       queue scale: for each size, N deliveries queued for one webhook; the claim's
+                                            cost (median us) with free slots and behind a full target, then the
+                                            RSS of ./herald serve draining that queue after --queue-seconds (20)
                       --events N            events published per run (default 20000)
                       --concurrency N       publisher requests in flight to POST /api/v1/events (default 32)
                       --runs N              measured runs; medians are reported (default 3)
@@ -464,6 +472,12 @@ public final class LoadHarness {
     }
 
     static int run(Options o) throws Exception {
+        if (!o.queueSizes().isEmpty()) {
+            OUT.printf(Locale.ROOT, "herald bench --queue %s (load average %s)%n", o.queueSizes(), loadAverage());
+            dev.herald.delivery.QueueScaleBench.run(o.queueSizes(), o.queueSeconds(),
+                    Path.of(System.getProperty("herald.root", ".")).toAbsolutePath().resolve("herald"));
+            return 0;
+        }
         if (o.cold()) {
             try (Receiver receiver = o.receiver().equals("jdk") ? new JdkReceiver(o.ports()) : new JettyReceiver(o.ports())) {
                 return ColdStart.run(o, receiver);
