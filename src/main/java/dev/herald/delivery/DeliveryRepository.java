@@ -84,9 +84,19 @@ final class DeliveryRepository {
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
+        return claim(h, owner, now, leaseUntil, limit, perTarget, inFlight, excluded, Set.of());
+    }
+
+    /**
+     * {@link #claim} where {@code ended} are this node's deliveries whose attempts have ended but whose
+     * outcomes are not committed yet: on PostgreSQL their rows still say {@code in_flight}, and
+     * {@code herald_claim()} (migration V10) does not count them against their target's limit.
+     */
+    public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
+                                    Map<String, Integer> inFlight, Set<String> excluded, Set<String> ended) {
         Dialect dialect = Dialect.of(h);
         try {
-            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget);
+            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget, ended);
             // The head of the queue, in due order, whatever its targets: its cost does not grow with the queue.
             int window = Math.min(Math.max(limit * 4, 64), 10_000);
             PreparedStatement q = Sql.cached(h, dueQuery(dialect));
@@ -126,15 +136,17 @@ final class DeliveryRepository {
         }
     }
 
-    private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget) throws SQLException {
+    private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
+                                           Set<String> ended) throws SQLException {
         List<Claim> claimed = new ArrayList<>();
         try (PreparedStatement ps = h.getConnection().prepareStatement(
-                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?)")) {
+                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, owner);
             ps.setLong(2, now);
             ps.setLong(3, leaseUntil);
             ps.setInt(4, limit);
             ps.setInt(5, perTarget);
+            ps.setArray(6, h.getConnection().createArrayOf("text", ended.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) claimed.add(claimRow(rs).leased(leaseUntil));
             }

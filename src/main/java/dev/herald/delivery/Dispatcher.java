@@ -45,6 +45,8 @@ public final class Dispatcher implements AutoCloseable {
     private final String workerId;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
+    /** Deliveries whose attempts ended here and whose outcomes are not committed yet (still in_flight in the database). */
+    private final Set<String> endedUnrecorded = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
     private boolean signalled;
     private ScheduledFuture<?> housekeeping;
@@ -159,8 +161,9 @@ public final class Dispatcher implements AutoCloseable {
         });
         long now = clock.millis();
         long leaseUntil = now + settings.lease().toMillis();
+        Set<String> ended = Set.copyOf(endedUnrecorded);
         return db.claim(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
-                settings.perTargetConcurrency(), busy, excluded));
+                settings.perTargetConcurrency(), busy, excluded, ended));
     }
 
     private void dispatch(List<Claim> claims) {
@@ -239,12 +242,14 @@ public final class Dispatcher implements AutoCloseable {
         }
         // The slot is free as soon as the attempt is over: the delivery stays in_flight in the database
         // until its outcome is recorded, so nothing can claim it twice meanwhile.
+        endedUnrecorded.add(c.id());
         release(c);
         recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
         wake();
     }
 
     private void recorded(Recorder.Finished f) {
+        endedUnrecorded.remove(f.claim().id());
         metrics.delivery(f.claim().channel(), f.label());
     }
 
