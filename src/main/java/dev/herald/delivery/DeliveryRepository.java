@@ -105,19 +105,28 @@ final class DeliveryRepository {
             Map<String, Integer> taken = new HashMap<>();
             List<Claim> chosen = new ArrayList<>();
             int read = 0;
-            // Read lazily, the target first: a row of a full target costs one column, and reading stops once enough are chosen.
+            int skipped = 0;
+            boolean blocked = false;
+            // Read lazily, the target first: a row of a full target costs one column, and reading stops once
+            // enough are chosen, or once a run of rows all belong to full targets (the head is blocked).
             try (ResultSet rs = q.executeQuery()) {
                 while (chosen.size() < limit && rs.next()) {
                     read++;
                     String target = rs.getString(5);
-                    if (excluded.contains(target)) continue;
-                    int used = inFlight.getOrDefault(target, 0) + taken.getOrDefault(target, 0);
-                    if (used >= perTarget) continue;
+                    int used = excluded.contains(target) ? perTarget : inFlight.getOrDefault(target, 0) + taken.getOrDefault(target, 0);
+                    if (used >= perTarget) {
+                        if (++skipped >= BLOCKED_RUN) {
+                            blocked = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    skipped = 0;
                     taken.merge(target, 1, Integer::sum);
                     chosen.add(claimRow(rs).leased(leaseUntil));
                 }
             }
-            if (chosen.size() < limit && read == window) {
+            if (chosen.size() < limit && (blocked || read == window)) {
                 // The head is held by targets at their limit (one busy webhook with a long backlog): look behind
                 // it target by target, so other targets' work is not stuck behind it and the busy backlog is not read.
                 chosen.addAll(behindTheHead(h, now, leaseUntil, limit - chosen.size(), perTarget, inFlight, excluded, taken, chosen));
@@ -173,6 +182,9 @@ final class DeliveryRepository {
     /** One target's due work, oldest first, from deliveries_target_due: parameters target, now, limit. */
     static final String TARGET_DUE = "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos, next_attempt_at FROM deliveries "
             + "WHERE status = 'pending' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?";
+
+    /** Rows in a row of full targets after which the claim stops reading the head and walks the targets instead. */
+    private static final int BLOCKED_RUN = 64;
 
     /** How many targets one claim may walk past; the rest wait for the next claim. */
     private static final int MAX_TARGETS_WALKED = 10_000;
