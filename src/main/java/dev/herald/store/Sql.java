@@ -22,12 +22,16 @@ public final class Sql {
     private Sql() {}
 
     /**
-     * A prepared statement kept for the life of a pooled read connection: cached on the physical
-     * connection under the pool's proxy (which the pool neither tracks nor closes on return), so each
-     * connection compiles the statement once. The caller holds the connection (through {@code h}) while it
-     * uses the statement, and must not close it; a result set it opens it closes.
+     * A prepared statement for a read on a pooled connection ({@code h}), which the caller must not close
+     * (a result set it opens it closes). On SQLite it is kept for the life of the connection: cached on
+     * the physical connection under the pool's proxy, so each connection compiles it once; a local file
+     * does not go away under a connection. On PostgreSQL it is prepared through the pool's proxy, which
+     * closes it when the connection goes back to the pool and, above all, sees its errors: a connection
+     * the database dropped is then evicted instead of being handed out again (pgjdbc keeps its own
+     * per-connection cache of prepared statements, so preparing again is cheap).
      */
     public static PreparedStatement pooled(Handle h, String sql) throws SQLException {
+        if (Dialect.of(h) != Dialect.SQLITE) return h.getConnection().prepareStatement(sql);
         return cached(h.getConnection().unwrap(Connection.class), sql);
     }
 
