@@ -88,11 +88,14 @@ public final class LoadHarness {
 
     record Options(int events, int webhooks, int concurrency, int runs, int warmup, int payload, int rawConcurrency,
                    int timeoutSeconds, String receiver, int ports, Map<String, String> settings, boolean progress, String only,
-                   double rate) {
+                   double rate, int batch, boolean noMatch, boolean cold, int coldSeconds, List<Integer> queueSizes, int queueSeconds) {
 
         static Options parse(String[] args) {
-            int events = 20_000, webhooks = 10, concurrency = 32, runs = 3, warmup = 10_000, payload = 200, raw = 0, timeout = 300, ports = 1;
+            int events = 20_000, webhooks = 1, concurrency = 32, runs = 3, warmup = 10_000, payload = 200, raw = 0, timeout = 300, ports = 1;
             double rate = 0;
+            int batch = 0, coldSeconds = 15, queueSeconds = 20;
+            List<Integer> queueSizes = new ArrayList<>();
+            boolean noMatch = false, cold = false;
             String receiver = "jetty", only = "both";
             boolean progress = false;
             Map<String, String> settings = new LinkedHashMap<>();
@@ -112,13 +115,39 @@ public final class LoadHarness {
                     progress = true;
                     continue;
                 }
+                if (a.equals("--no-match")) {
+                    noMatch = true;
+                    continue;
+                }
+                if (a.equals("--cold")) {
+                    cold = true;
+                    continue;
+                }
                 if (v == null) {
                     if (i + 1 >= args.length) fail("missing value for " + a);
                     v = args[++i];
                 }
                 switch (a) {
                     case "--events" -> events = positive(a, v);
-                    case "--webhooks" -> webhooks = positive(a, v);
+                    case "--webhooks", "--fanout" -> webhooks = positive(a, v);
+                    case "--workload" -> {
+                        if (v.equals("1:1")) {
+                            webhooks = 1;
+                        } else if (v.matches("1:[1-9][0-9]*")) {
+                            webhooks = positive(a, v.substring(2));
+                        } else {
+                            fail("--workload is 1:1 (one webhook) or 1:N (fan-out to N webhooks)");
+                        }
+                    }
+                    case "--batch" -> {
+                        batch = positive(a, v);
+                        if (batch > 1000) fail("--batch is at most 1000 (the API's limit)");
+                    }
+                    case "--cold-seconds" -> coldSeconds = positive(a, v);
+                    case "--queue" -> {
+                        for (String n : v.split(",")) queueSizes.add(positive(a, n.trim()));
+                    }
+                    case "--queue-seconds" -> queueSeconds = positive(a, v);
                     case "--concurrency" -> concurrency = positive(a, v);
                     case "--runs" -> runs = positive(a, v);
                     case "--warmup" -> warmup = nonNegative(a, v);
@@ -143,15 +172,29 @@ public final class LoadHarness {
                     default -> fail("unknown option " + a + " (see --help)");
                 }
             }
-            return new Options(events, webhooks, concurrency, runs, warmup, payload, raw, timeout, receiver, ports, settings, progress, only, rate);
+            if (noMatch && !only.equals("raw")) only = "herald";
+            return new Options(events, webhooks, concurrency, runs, warmup, payload, raw, timeout, receiver, ports, settings, progress, only, rate,
+                    batch, noMatch, cold, coldSeconds, queueSizes, queueSeconds);
         }
 
         static void usage() {
             OUT.println("""
                     Usage: ./herald bench [options]
 
+                      --workload 1:1        one webhook subscribed to "*" (the default); 1:N is --fanout N
+                      --fanout N            N webhooks subscribed to "*": each event fans out to N deliveries
+                                            (--webhooks N is the same; default 1)
+                      --batch N             publish through POST /api/v1/events/batch, N events per request (1-1000)
+                      --no-match            the webhooks subscribe to "nomatch.*", which no event matches: ingest
+                                            alone (events/s accepted; implies --only herald)
+                      --cold                cold start: launch ./herald serve as a separate process on a fresh
+                                            data dir, time the launch to /healthz, then publish (1:1 or --fanout)
+                                            and count deliveries in the first --cold-seconds (default 15) after
+                                            the launch; --runs times, no warm-up
+                      --queue N,N,...       queue scale: for each size, N deliveries queued for one webhook; the claim's
+                                            cost (median us) with free slots and behind a full target, then the
+                                            RSS of ./herald serve draining that queue after --queue-seconds (20)
                       --events N            events published per run (default 20000)
-                      --webhooks N          webhooks subscribed to "*": each event fans out to N deliveries (default 10)
                       --concurrency N       publisher requests in flight to POST /api/v1/events (default 32)
                       --runs N              measured runs; medians are reported (default 3)
                       --warmup N            events in an unreported warm-up run first (default 10000; 0 skips it)
@@ -429,6 +472,17 @@ public final class LoadHarness {
     }
 
     static int run(Options o) throws Exception {
+        if (!o.queueSizes().isEmpty()) {
+            OUT.printf(Locale.ROOT, "herald bench --queue %s (load average %s)%n", o.queueSizes(), loadAverage());
+            dev.herald.delivery.QueueScaleBench.run(o.queueSizes(), o.queueSeconds(),
+                    Path.of(System.getProperty("herald.root", ".")).toAbsolutePath().resolve("herald"));
+            return 0;
+        }
+        if (o.cold()) {
+            try (Receiver receiver = o.receiver().equals("jdk") ? new JdkReceiver(o.ports()) : new JettyReceiver(o.ports())) {
+                return ColdStart.run(o, receiver);
+            }
+        }
         HeraldConfig defaults = config(Path.of(System.getProperty("java.io.tmpdir")), o);
         int rawConcurrency = o.rawConcurrency() > 0 ? o.rawConcurrency()
                 : Math.min(defaults.deliveryConcurrency(), o.webhooks() * defaults.perWebhookConcurrency());
@@ -512,7 +566,7 @@ public final class LoadHarness {
             for (int w = 0; w < o.webhooks(); w++) {
                 ObjectNode body = Json.object();
                 body.put("url", "http://127.0.0.1:" + receiver.port(w) + "/hook/" + w);
-                body.putArray("events").add("*");
+                body.putArray("events").add(o.noMatch() ? "nomatch.*" : "*");
                 body.put("description", "bench receiver " + w);
                 ContentResponse res = client.newRequest(base + "/api/v1/webhooks").method(HttpMethod.POST)
                         .headers(hs -> hs.put(HttpHeader.AUTHORIZATION, "Bearer " + key))
@@ -520,7 +574,8 @@ public final class LoadHarness {
                 if (res.getStatus() != 201) fail("creating webhook " + w + " answered " + res.getStatus() + ": " + res.getContentAsString());
             }
 
-            int expected = events * o.webhooks();
+            int fanout = o.noMatch() ? 0 : o.webhooks();
+            int expected = events * fanout;
             Recorder rec = new Recorder(expected);
             receiver.use(rec);
             String[] eventIds = new String[events];
@@ -534,32 +589,49 @@ public final class LoadHarness {
             long wallZeroMs = System.currentTimeMillis();
             long nanoZero = System.nanoTime();
             long start = System.nanoTime();
-            for (int i = 0; i < events && failure.get() == null; i++) {
+            int per = Math.max(1, o.batch());
+            for (int i = 0; i < events && failure.get() == null; i += per) {
                 if (rate > 0) pace(start + (long) (i * 1e9 / rate), deadline);
                 acquire(inFlight, 1, deadline, () -> "publishing: " + acceptedCount.get() + " of " + events + " events accepted");
-                final int idx = i;
-                String body = "{\"type\":\"" + EVENT_TYPE + "\",\"data\":{\"seq\":" + i + ",\"pad\":\"" + pad + "\"}}";
-                client.newRequest(base + "/api/v1/events").method(HttpMethod.POST)
+                final int first = i;
+                final int count = Math.min(per, events - i);
+                String body;
+                if (o.batch() == 0) {
+                    body = eventJson(i, pad);
+                } else {
+                    StringBuilder b = new StringBuilder(count * (pad.length() + 64)).append("{\"events\":[");
+                    for (int k = 0; k < count; k++) b.append(k == 0 ? "" : ",").append(eventJson(first + k, pad));
+                    body = b.append("]}").toString();
+                }
+                client.newRequest(base + (o.batch() == 0 ? "/api/v1/events" : "/api/v1/events/batch")).method(HttpMethod.POST)
                         .headers(hs -> hs.put(HttpHeader.AUTHORIZATION, "Bearer " + key))
                         .body(new StringRequestContent("application/json", body))
                         .timeout(60, TimeUnit.SECONDS)
-                        .send(new BufferingResponseListener(64 * 1024) {
+                        .send(new BufferingResponseListener(4 * 1024 * 1024) {
                             @Override
                             public void onComplete(Result result) {
                                 long now = System.nanoTime();
                                 try {
+                                    int want = o.batch() == 0 ? 202 : 200;
                                     if (result.isFailed()) {
                                         failure.compareAndSet(null, "publish failed: " + result.getFailure());
-                                    } else if (result.getResponse().getStatus() != 202) {
+                                    } else if (result.getResponse().getStatus() != want) {
                                         failure.compareAndSet(null, "publish answered " + result.getResponse().getStatus() + ": " + getContentAsString());
                                     } else {
                                         JsonNode n = Json.parse(getContentAsString());
-                                        if (n.get("deliveries").asInt() != o.webhooks()) {
-                                            failure.compareAndSet(null, "event fanned out to " + n.get("deliveries").asInt() + ", expected " + o.webhooks());
+                                        for (int k = 0; k < count; k++) {
+                                            JsonNode item = o.batch() == 0 ? n : n.get("data").get(k);
+                                            if (o.batch() > 0 && item.get("status").asInt() != 202) {
+                                                failure.compareAndSet(null, "batch item answered " + item);
+                                                return;
+                                            }
+                                            if (item.get("deliveries").asInt() != fanout) {
+                                                failure.compareAndSet(null, "event fanned out to " + item.get("deliveries").asInt() + ", expected " + fanout);
+                                            }
+                                            eventIds[first + k] = item.get("id").asString();
+                                            accepted[first + k] = now;
+                                            acceptedCount.incrementAndGet();
                                         }
-                                        eventIds[idx] = n.get("id").asString();
-                                        accepted[idx] = now;
-                                        acceptedCount.incrementAndGet();
                                     }
                                 } catch (RuntimeException e) {
                                     failure.compareAndSet(null, "bad publish answer: " + e);
@@ -591,7 +663,7 @@ public final class LoadHarness {
                 fromCreated[i] = arrivalWallMs - uuid7Millis(rec.eventIds[i]);
             }
             double publishS = (published - start) / 1e9;
-            double totalS = (last - start) / 1e9;
+            double totalS = expected == 0 ? publishS : (last - start) / 1e9;
             // Herald's own records, read after the measurement: when each attempt started (claimed and handed
             // to the HTTP client) relative to the event's created_at, and how long the attempt took (this
             // includes waiting in the HTTP client for a free connection).
@@ -609,6 +681,11 @@ public final class LoadHarness {
             client.stop();
             deleteTree(dir);
         }
+    }
+
+    /** One event as the publisher sends it: about 250 bytes with the default --payload 200. */
+    static String eventJson(int seq, String pad) {
+        return "{\"type\":\"" + EVENT_TYPE + "\",\"data\":{\"seq\":" + seq + ",\"pad\":\"" + pad + "\"}}";
     }
 
     static long uuid7Millis(String uuid) {

@@ -33,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Self-hosted webhook and email delivery.",
-        subcommands = {Main.Serve.class, Main.Worker.class, Main.Admin.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Serve.class, Main.Worker.class, Main.Admin.class, Main.TrainCache.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -107,6 +107,15 @@ public final class Main implements Runnable {
             if (port != null) flags.put(Settings.HTTP_PORT.key(), port);
             if (host != null) flags.put(Settings.HTTP_HOST.key(), host);
             return run(flags, apiOnly ? Herald.Mode.API_ONLY : Herald.Mode.ALL);
+        }
+    }
+
+    /** The launcher's training run for its ahead-of-time cache (hidden: see {@link CacheTraining}). */
+    @Command(name = "train-cache", hidden = true, description = "Exercise start-up and delivery once, for the launcher's ahead-of-time cache.")
+    static final class TrainCache implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return CacheTraining.run();
         }
     }
 

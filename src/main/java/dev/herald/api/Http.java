@@ -27,6 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Http {
     static final String PRINCIPAL = "herald.principal";
+    private static final String BODY_TEXT = "herald.body-text";
     /** The earliest and latest time a parameter may name: RFC 3339's four-digit years. */
     static final Instant MIN_TIME = Instant.parse("0000-01-01T00:00:00Z");
     static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
@@ -88,7 +89,13 @@ public final class Http {
             throw ApiException.invalid("Content-Type", "request bodies are UTF-8 JSON; charset '" + charset + "' is not supported");
         }
         byte[] body = ctx.bodyAsBytes();
-        if (body.length > 0) JsonBody.utf8(body);
+        if (body.length > 0) ctx.attribute(BODY_TEXT, JsonBody.utf8(body));
+    }
+
+    /** The request body as text, decoded (strictly, once) by {@link #checkRequest}. */
+    static String bodyText(Context ctx) {
+        String text = ctx.attribute(BODY_TEXT);
+        return text != null ? text : JsonBody.utf8(ctx.bodyAsBytes());
     }
 
     /**

@@ -84,25 +84,52 @@ final class DeliveryRepository {
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
+        return claim(h, owner, now, leaseUntil, limit, perTarget, inFlight, excluded, Set.of());
+    }
+
+    /**
+     * {@link #claim} where {@code ended} are this node's deliveries whose attempts have ended but whose
+     * outcomes are not committed yet: on PostgreSQL their rows still say {@code in_flight}, and
+     * {@code herald_claim()} (migration V10) does not count them against their target's limit.
+     */
+    public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
+                                    Map<String, Integer> inFlight, Set<String> excluded, Set<String> ended) {
         Dialect dialect = Dialect.of(h);
         try {
-            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget);
-            List<Claim> candidates = new ArrayList<>();
+            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget, ended);
+            // The head of the queue, in due order, whatever its targets: its cost does not grow with the queue.
+            int window = Math.min(Math.max(limit * 4, 64), 10_000);
             PreparedStatement q = Sql.cached(h, dueQuery(dialect));
             q.setLong(1, now);
-            q.setString(2, Sql.jsonArray(excluded));
-            q.setInt(3, Math.min(limit * 4, 10_000));
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) candidates.add(claimRow(rs));
-            }
+            q.setInt(2, window);
             Map<String, Integer> taken = new HashMap<>();
             List<Claim> chosen = new ArrayList<>();
-            for (Claim c : candidates) {
-                if (chosen.size() >= limit) break;
-                int used = inFlight.getOrDefault(c.targetId(), 0) + taken.getOrDefault(c.targetId(), 0);
-                if (used >= perTarget) continue;
-                taken.merge(c.targetId(), 1, Integer::sum);
-                chosen.add(c.leased(leaseUntil));
+            int read = 0;
+            int skipped = 0;
+            boolean blocked = false;
+            // Read lazily, the target first: a row of a full target costs one column, and reading stops once
+            // enough are chosen, or once a run of rows all belong to full targets (the head is blocked).
+            try (ResultSet rs = q.executeQuery()) {
+                while (chosen.size() < limit && rs.next()) {
+                    read++;
+                    String target = rs.getString(5);
+                    int used = excluded.contains(target) ? perTarget : inFlight.getOrDefault(target, 0) + taken.getOrDefault(target, 0);
+                    if (used >= perTarget) {
+                        if (++skipped >= BLOCKED_RUN) {
+                            blocked = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    skipped = 0;
+                    taken.merge(target, 1, Integer::sum);
+                    chosen.add(claimRow(rs).leased(leaseUntil));
+                }
+            }
+            if (chosen.size() < limit && (blocked || read == window)) {
+                // The head is held by targets at their limit (one busy webhook with a long backlog): look behind
+                // it target by target, so other targets' work is not stuck behind it and the busy backlog is not read.
+                chosen.addAll(behindTheHead(h, now, leaseUntil, limit - chosen.size(), perTarget, inFlight, excluded, taken, chosen));
             }
             if (chosen.isEmpty()) return chosen;
             PreparedStatement u = Sql.cached(h, "UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?, updated_at = ? "
@@ -118,15 +145,17 @@ final class DeliveryRepository {
         }
     }
 
-    private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget) throws SQLException {
+    private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
+                                           Set<String> ended) throws SQLException {
         List<Claim> claimed = new ArrayList<>();
         try (PreparedStatement ps = h.getConnection().prepareStatement(
-                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?)")) {
+                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, owner);
             ps.setLong(2, now);
             ps.setLong(3, leaseUntil);
             ps.setInt(4, limit);
             ps.setInt(5, perTarget);
+            ps.setArray(6, h.getConnection().createArrayOf("text", ended.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) claimed.add(claimRow(rs).leased(leaseUntil));
             }
@@ -144,8 +173,69 @@ final class DeliveryRepository {
      */
     public static String dueQuery(Dialect dialect) {
         return "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM deliveries "
-                + "WHERE status = 'pending' AND next_attempt_at <= ? AND target_id NOT IN (" + dialect.idsIn("?") + ") "
-                + "ORDER BY next_attempt_at LIMIT ?";
+                + "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?";
+    }
+
+    /** The next target after {@code ?} with pending work: one step of a walk over the index deliveries_target_due (migration V10). */
+    static final String NEXT_TARGET = "SELECT target_id FROM deliveries WHERE status = 'pending' AND target_id > ? ORDER BY target_id LIMIT 1";
+
+    /** One target's due work, oldest first, from deliveries_target_due: parameters target, now, limit. */
+    static final String TARGET_DUE = "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos, next_attempt_at FROM deliveries "
+            + "WHERE status = 'pending' AND target_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?";
+
+    /** Rows in a row of full targets after which the claim stops reading the head and walks the targets instead. */
+    private static final int BLOCKED_RUN = 64;
+
+    /** How many targets one claim may walk past; the rest wait for the next claim. */
+    private static final int MAX_TARGETS_WALKED = 10_000;
+
+    /**
+     * Due work of targets below their limit that the head of the queue did not reach: walks the targets
+     * with pending work (an index step each, skipping those at their limit), takes each one's oldest due
+     * rows up to its free slots, and returns the {@code room} oldest of them. Its cost grows with the
+     * number of targets with pending work, never with the length of any one target's backlog.
+     */
+    private static List<Claim> behindTheHead(Handle h, long now, long leaseUntil, int room, int perTarget, Map<String, Integer> inFlight,
+                                             Set<String> excluded, Map<String, Integer> taken, List<Claim> chosen) throws SQLException {
+        Set<String> already = new java.util.HashSet<>();
+        for (Claim c : chosen) already.add(c.id());
+        PreparedStatement next = Sql.cached(h, NEXT_TARGET);
+        PreparedStatement due = Sql.cached(h, TARGET_DUE);
+        record Due(Claim claim, long at) {}
+        List<Due> found = new ArrayList<>();
+        String after = "";
+        for (int walked = 0; walked < MAX_TARGETS_WALKED; walked++) {
+            next.setString(1, after);
+            String target = null;
+            try (ResultSet rs = next.executeQuery()) {
+                if (rs.next()) target = rs.getString(1);
+            }
+            if (target == null) break;
+            after = target;
+            if (excluded.contains(target)) continue;
+            int mine = taken.getOrDefault(target, 0);
+            int free = perTarget - inFlight.getOrDefault(target, 0) - mine;
+            if (free <= 0) continue;
+            due.setString(1, target);
+            due.setLong(2, now);
+            due.setInt(3, Math.min(free, room) + mine);
+            try (ResultSet rs = due.executeQuery()) {
+                int added = 0;
+                while (rs.next() && added < free) {
+                    Claim c = claimRow(rs);
+                    if (already.contains(c.id())) continue;
+                    found.add(new Due(c, rs.getLong(8)));
+                    added++;
+                }
+            }
+        }
+        found.sort(java.util.Comparator.comparingLong(Due::at));
+        List<Claim> out = new ArrayList<>();
+        for (Due d : found) {
+            if (out.size() >= room) break;
+            out.add(d.claim().leased(leaseUntil));
+        }
+        return out;
     }
 
     /** The new state of a delivery after an attempt. */

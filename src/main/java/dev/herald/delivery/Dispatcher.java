@@ -45,11 +45,15 @@ public final class Dispatcher implements AutoCloseable {
     private final String workerId;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
+    /** Deliveries whose attempts ended here and whose outcomes are not committed yet (still in_flight in the database). */
+    private final Set<String> endedUnrecorded = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
     private boolean signalled;
     private ScheduledFuture<?> housekeeping;
     private final Recorder recorder;
     private volatile boolean running;
+    /** How many deliveries the last claim asked for (the dispatcher thread's own). */
+    private int lastRequested;
     private Thread thread;
 
     public Dispatcher(Database db, List<Channel> channels, RetryPolicy retry, Settings settings, Clock clock, Metrics metrics) {
@@ -117,6 +121,9 @@ public final class Dispatcher implements AutoCloseable {
                     continue;
                 }
                 dispatch(claims);
+                // Fewer than asked for: nothing more is claimable until an attempt ends or work arrives, and
+                // both wake this loop; claiming again at once would only read the queue for nothing.
+                if (claims.size() < lastRequested) awaitSignal(settings.pollInterval().toMillis());
             } catch (RuntimeException e) {
                 backoff = Math.min(Math.max(backoff * 2, 100), 5_000);
                 log.warn("dispatcher cannot reach the database ({}); retrying in {} ms", e.getMessage(), backoff);
@@ -129,7 +136,8 @@ public final class Dispatcher implements AutoCloseable {
     private List<Claim> claimDue() {
         int free = settings.globalConcurrency() - inFlight.get();
         if (free <= 0) return null;
-        return claim(Math.min(free, settings.batchSize()));
+        lastRequested = Math.min(free, settings.batchSize());
+        return claim(lastRequested);
     }
 
     /**
@@ -153,8 +161,9 @@ public final class Dispatcher implements AutoCloseable {
         });
         long now = clock.millis();
         long leaseUntil = now + settings.lease().toMillis();
+        Set<String> ended = Set.copyOf(endedUnrecorded);
         return db.claim(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
-                settings.perTargetConcurrency(), busy, excluded));
+                settings.perTargetConcurrency(), busy, excluded, ended));
     }
 
     private void dispatch(List<Claim> claims) {
@@ -233,12 +242,14 @@ public final class Dispatcher implements AutoCloseable {
         }
         // The slot is free as soon as the attempt is over: the delivery stays in_flight in the database
         // until its outcome is recorded, so nothing can claim it twice meanwhile.
+        endedUnrecorded.add(c.id());
         release(c);
         recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
         wake();
     }
 
     private void recorded(Recorder.Finished f) {
+        endedUnrecorded.remove(f.claim().id());
         metrics.delivery(f.claim().channel(), f.label());
     }
 

@@ -109,6 +109,46 @@ public final class Ingress {
         });
     }
 
+    /** One item of {@link #acceptAll}: its Idempotency-Key (may be null) and the work that queues it and returns its answer's JSON. */
+    public record Item(IdempotencyKey key, Function<Queue, String> work) {}
+
+    /** What {@link #acceptAll} answered for one item: a receipt, or the refusal of that item alone. */
+    public record ItemResult(Receipt receipt, Problem refused) {}
+
+    /**
+     * Many {@link #accept}s in one write, so one commit (and one sync) covers them all: each item is checked
+     * against its own key in order (a key repeated inside the batch replays or refuses like a later
+     * request would). A key reused with a different request refuses that item alone; an exception from any
+     * {@code work} rolls the whole write back.
+     */
+    public List<ItemResult> acceptAll(List<Item> items) {
+        return write(q -> {
+            List<ItemResult> out = new java.util.ArrayList<>(items.size());
+            for (Item item : items) {
+                IdempotencyKey key = item.key();
+                if (key == null) {
+                    out.add(new ItemResult(new Receipt(item.work().apply(q), false), null));
+                    continue;
+                }
+                Optional<String> seen;
+                try {
+                    seen = find(q.handle(), key, q.now() - idempotencyTtl.toMillis());
+                } catch (Problem p) {
+                    out.add(new ItemResult(null, p));
+                    continue;
+                }
+                if (seen.isPresent()) {
+                    out.add(new ItemResult(new Receipt(seen.get(), true), null));
+                    continue;
+                }
+                String answer = item.work().apply(q);
+                store(q.handle(), key, answer, q.now());
+                out.add(new ItemResult(new Receipt(answer, false), null));
+            }
+            return out;
+        });
+    }
+
     /**
      * Queues inside a write that is already under way ({@code h}): the dispatcher's recorder, whose
      * outcomes produce events (webhook.disabled) and operator emails. That write's owner wakes the dispatcher.

@@ -2,6 +2,7 @@ package dev.herald.projects;
 
 import dev.herald.store.Database;
 import dev.herald.store.Dialect;
+import dev.herald.store.Sql;
 import dev.herald.util.Hashes;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
@@ -103,14 +104,21 @@ public final class ApiKeys {
         if (presented == null || presented.length() < 10 || presented.length() > 200) return Optional.empty();
         String hash = hash(presented);
         record Found(Principal principal, Long lastUsedAt) {}
-        Optional<Found> found = db.read(h -> h.createQuery("SELECT id, project_id, role, last_used_at FROM api_keys WHERE key_hash = :h AND revoked_at IS NULL")
-                .bind("h", hash)
-                .map((rs, ctx) -> {
-                    long used = rs.getLong("last_used_at");
-                    return new Found(new Principal(rs.getString("project_id"), rs.getString("id"), Role.valueOf(rs.getString("role"))),
-                            rs.wasNull() ? null : used);
-                })
-                .findOne());
+        // Plain JDBC on a statement each pooled connection prepares once: this runs on every API request.
+        Optional<Found> found = db.read(h -> {
+            try {
+                java.sql.PreparedStatement ps = Sql.pooled(h, "SELECT id, project_id, role, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL");
+                ps.setString(1, hash);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.<Found>empty();
+                    long used = rs.getLong(4);
+                    Long lastUsed = rs.wasNull() ? null : used;
+                    return Optional.of(new Found(new Principal(rs.getString(2), rs.getString(1), Role.valueOf(rs.getString(3))), lastUsed));
+                }
+            } catch (java.sql.SQLException e) {
+                throw new dev.herald.store.StoreException("cannot read API keys: " + e.getMessage(), e);
+            }
+        });
         found.ifPresent(f -> touch(f.principal().keyId(), f.lastUsedAt()));
         return found.map(Found::principal);
     }

@@ -42,6 +42,8 @@ public final class Database implements AutoCloseable {
     private final Semaphore readPermits;
     private final AtomicBoolean announcePending = new AtomicBoolean();
     private volatile WorkListener listener;
+    /** SQLite only: WAL checkpoints off the writer's thread. */
+    private Checkpointer checkpointer;
 
     private Database(Dialect dialect, HeraldConfig cfg, HikariDataSource readPool, HikariDataSource writePool, String[] syncPragmas) {
         this.dialect = dialect;
@@ -72,14 +74,19 @@ public final class Database implements AutoCloseable {
             throw new StoreException("cannot create database directory " + file.getParent(), e);
         }
         if (!Files.exists(file)) create(url, cfg.sqlitePageSize());
-        HikariDataSource write = new HikariDataSource(sqlite(url, "herald-write", 1, cfg.sqliteSynchronous(), false));
+        HikariConfig writeConfig = sqlite(url, "herald-write", 1, cfg.sqliteSynchronous(), false);
+        // Checkpoints run on a thread of their own (Checkpointer), not inside the writer's commits.
+        writeConfig.setConnectionInitSql("PRAGMA wal_autocheckpoint = 0");
+        HikariDataSource write = new HikariDataSource(writeConfig);
         try {
             migrate(Flyway.configure().dataSource(write), Dialect.SQLITE);
             HikariDataSource read = new HikariDataSource(sqlite(url, "herald-read", cfg.databasePoolSize(), cfg.sqliteSynchronous(), true));
             String sync = cfg.sqliteSynchronous();
             // Batches of only redoable work (claims, attempt records) commit at NORMAL; see Writer.submitRelaxed.
             String[] pragmas = sync.equals("FULL") || sync.equals("EXTRA") ? new String[] {sync, "NORMAL"} : null;
-            return new Database(Dialect.SQLITE, cfg, read, write, pragmas);
+            Database db = new Database(Dialect.SQLITE, cfg, read, write, pragmas);
+            db.checkpointer = new Checkpointer(url, sync);
+            return db;
         } catch (RuntimeException e) {
             write.close();
             throw e;
@@ -111,7 +118,9 @@ public final class Database implements AutoCloseable {
         hc.addDataSourceProperty("synchronous", synchronous);
         hc.addDataSourceProperty("busy_timeout", "10000");
         hc.addDataSourceProperty("foreign_keys", "true");
-        hc.addDataSourceProperty("cache_size", "-16000");
+        // 16 MB of page cache for the writer; 2 MB for each reader, whose reads are point lookups served from
+        // the OS's cache of the file (eight readers at 16 MB each were most of the process's memory with a long queue).
+        hc.addDataSourceProperty("cache_size", readOnly ? "-2000" : "-16000");
         if (readOnly) hc.addDataSourceProperty("query_only", "true");
         return hc;
     }
@@ -284,6 +293,7 @@ public final class Database implements AutoCloseable {
         WorkListener l = listener;
         if (l != null) l.close();
         writer.close();
+        if (checkpointer != null) checkpointer.close();
         readPool.close();
         writePool.close();
     }

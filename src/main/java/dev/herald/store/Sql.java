@@ -22,6 +22,35 @@ public final class Sql {
     private Sql() {}
 
     /**
+     * A prepared statement for a read on a pooled connection ({@code h}), which the caller must not close
+     * (a result set it opens it closes). On SQLite it is kept for the life of the connection: cached on
+     * the physical connection under the pool's proxy, so each connection compiles it once; a local file
+     * does not go away under a connection. On PostgreSQL it is prepared through the pool's proxy, which
+     * closes it when the connection goes back to the pool and, above all, sees its errors: a connection
+     * the database dropped is then evicted instead of being handed out again (pgjdbc keeps its own
+     * per-connection cache of prepared statements, so preparing again is cheap).
+     */
+    public static PreparedStatement pooled(Handle h, String sql) throws SQLException {
+        if (Dialect.of(h) != Dialect.SQLITE) return h.getConnection().prepareStatement(sql);
+        return cached(h.getConnection().unwrap(Connection.class), sql);
+    }
+
+    private static PreparedStatement cached(Connection c, String sql) throws SQLException {
+        Map<String, PreparedStatement> byText;
+        synchronized (CACHE) {
+            byText = CACHE.computeIfAbsent(c, k -> new HashMap<>());
+        }
+        synchronized (byText) {
+            PreparedStatement ps = byText.get(sql);
+            if (ps == null || ps.isClosed()) {
+                ps = c.prepareStatement(sql);
+                byText.put(sql, ps);
+            }
+            return ps;
+        }
+    }
+
+    /**
      * A prepared statement kept for the life of the connection. Only for the writer's connection, which
      * one thread uses for as long as it is open; pooled read connections must prepare per use.
      */

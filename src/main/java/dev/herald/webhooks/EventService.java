@@ -42,10 +42,8 @@ public final class EventService {
     /** What the API answers: the event id, how many deliveries, and whether this is a replayed answer. */
     public record Accepted(String id, int deliveries, boolean replayed) {
         public String json() {
-            ObjectNode n = Json.object();
-            n.put("id", id);
-            n.put("deliveries", deliveries);
-            return Json.write(n);
+            // The id is a UUID: nothing in it needs escaping.
+            return "{\"id\":\"" + id + "\",\"deliveries\":" + deliveries + "}";
         }
 
         static Accepted of(Ingress.Receipt r) {
@@ -58,9 +56,48 @@ public final class EventService {
     public Accepted publish(String projectId, String type, JsonNode data, String idempotencyKey, String requestHash) {
         // The body is built before the write so the writer only runs SQL.
         Message m = message(projectId, type, data, clock.millis());
-        Ingress.IdempotencyKey key = idempotencyKey == null ? null : new Ingress.IdempotencyKey(projectId, "events", idempotencyKey, requestHash);
+        if (idempotencyKey == null) return ingress.write(q -> enqueue(q, m));
+        Ingress.IdempotencyKey key = new Ingress.IdempotencyKey(projectId, "events", idempotencyKey, requestHash);
         return Accepted.of(ingress.accept(key, q -> enqueue(q, m).json()));
     }
+
+    /** One event of a batch: its type and data (checked), its Idempotency-Key (or null) and the hash of the item as sent. */
+    public record BatchItem(String type, JsonNode data, String idempotencyKey, String requestHash) {}
+
+    /** The answer for one item of a batch: accepted (or replayed), or refused for a reason of its own. */
+    public record BatchResult(Accepted accepted, Problem refused) {}
+
+    /**
+     * Accepts a batch of events in one commit through the {@link Ingress}: each item is what
+     * {@link #publish} would do with it, in order, with its own Idempotency-Key (scope {@code events.batch});
+     * a key reused with a different item refuses that item alone ({@code idempotency_key_reused}, naming
+     * {@code events[i].idempotency_key}).
+     */
+    public List<BatchResult> publishBatch(String projectId, List<BatchItem> items) {
+        long now = clock.millis();
+        List<Ingress.Item> work = new ArrayList<>(items.size());
+        for (BatchItem item : items) {
+            Message m = message(projectId, item.type(), item.data(), now);
+            Ingress.IdempotencyKey key = item.idempotencyKey() == null ? null
+                    : new Ingress.IdempotencyKey(projectId, BATCH_SCOPE, item.idempotencyKey(), item.requestHash());
+            work.add(new Ingress.Item(key, q -> enqueue(q, m).json()));
+        }
+        List<Ingress.ItemResult> results = ingress.acceptAll(work);
+        List<BatchResult> out = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            Ingress.ItemResult r = results.get(i);
+            if (r.refused() != null) {
+                out.add(new BatchResult(null, new Problem(r.refused().kind(), r.refused().code(),
+                        "this idempotency_key was used with a different event", "events[" + i + "].idempotency_key")));
+            } else {
+                out.add(new BatchResult(Accepted.of(r.receipt()), null));
+            }
+        }
+        return out;
+    }
+
+    /** The scope of batch items' idempotency keys: apart from the {@code Idempotency-Key} header's ({@code events}). */
+    static final String BATCH_SCOPE = "events.batch";
 
     /** Emits an event from inside Herald (e.g. {@code webhook.disabled}, {@code message.delivered}) in a write under way; returns its id. */
     public String publishInternal(Ingress.Queue q, String projectId, String type, JsonNode data) {

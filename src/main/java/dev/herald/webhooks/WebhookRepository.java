@@ -117,8 +117,15 @@ public final class WebhookRepository {
 
     public static void resetFailures(Handle h, java.util.Collection<String> ids) {
         if (ids.isEmpty()) return;
-        h.createUpdate("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (" + Sql.idsIn(h, ":ids") + ") AND consecutive_failures <> 0")
-                .bind("ids", Sql.jsonArray(ids)).execute();
+        // Plain JDBC on a statement prepared once: this runs in every batch of recorded attempts (on the writer).
+        try {
+            java.sql.PreparedStatement ps = Sql.cached(h, "UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (" + Sql.idsIn(h, "?")
+                    + ") AND consecutive_failures <> 0");
+            ps.setString(1, Sql.jsonArray(ids));
+            ps.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new dev.herald.store.StoreException("cannot reset failure counts: " + e.getMessage(), e);
+        }
     }
 
     /** Disables an enabled webhook; false when it was already disabled or deleted. */

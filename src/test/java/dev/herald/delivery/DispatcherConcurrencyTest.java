@@ -115,6 +115,34 @@ class DispatcherConcurrencyTest {
         for (String one : d) succeed(one);
     }
 
+    /**
+     * A target at its limit whose backlog is longer than what one claim reads from the head of the queue
+     * (four times the batch, at least 64): other targets' work behind that backlog still starts at once, in
+     * due order, and the busy target gets its next delivery as soon as a slot frees. (SQLite's claim;
+     * PostgreSQL's herald_claim() still considers only the head of the queue.)
+     */
+    @Test
+    void workBehindTheLongBacklogOfATargetAtItsLimitStartsAtOnce() {
+        assumeTrue(x.db.dialect() == Dialect.SQLITE, "herald_claim() on PostgreSQL (V6) reads only the head of the queue");
+        Dispatcher dispatcher = dispatcher(50, 2, 4);
+        List<String> busy = queue("busy", 200, 1_000);
+        List<String> late = queue("late", 3, 500);
+        List<String> later = queue("later", 1, 100);
+
+        assertThat(ids(dispatcher.claimOnce())).as("the head: busy's two slots, then the oldest behind its backlog")
+                .containsExactly(busy.get(0), busy.get(1), late.get(0), late.get(1));
+        assertThat(ids(dispatcher.claimOnce())).as("late is full too").containsExactly(later.get(0));
+        assertThat(dispatcher.claimOnce()).as("busy and late are full, nothing else is due").isEmpty();
+
+        succeed(late.get(0));
+        assertThat(ids(dispatcher.claimOnce())).containsExactly(late.get(2));
+        succeed(busy.get(0));
+        assertThat(ids(dispatcher.claimOnce())).containsExactly(busy.get(2));
+        for (String s : List.of(busy.get(1), busy.get(2), late.get(1), late.get(2), later.get(0))) succeed(s);
+        assertThat(channel.maxOpen("busy")).isEqualTo(2);
+        assertThat(x.row(busy.get(3)).status()).isEqualTo("pending");
+    }
+
     /** On PostgreSQL the per-target limit is counted in the database at each claim, so it holds across dispatchers (nodes). */
     @Test
     void onPostgresqlThePerTargetLimitHoldsAcrossDispatchers() {
