@@ -90,7 +90,7 @@ final class DeliveryRepository {
     /**
      * {@link #claim} where {@code ended} are this node's deliveries whose attempts have ended but whose
      * outcomes are not committed yet: on PostgreSQL their rows still say {@code in_flight}, and
-     * {@code herald_claim()} (migration V10) does not count them against their target's limit.
+     * {@code herald_claim()} (migration V11) does not count them against their target's limit.
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded, Set<String> ended) {
@@ -176,7 +176,7 @@ final class DeliveryRepository {
                 + "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?";
     }
 
-    /** The next target after {@code ?} with pending work: one step of a walk over the index deliveries_target_due (migration V10). */
+    /** The next target after {@code ?} with pending work: one step of a walk over the index deliveries_target_due (migration V11). */
     static final String NEXT_TARGET = "SELECT target_id FROM deliveries WHERE status = 'pending' AND target_id > ? ORDER BY target_id LIMIT 1";
 
     /** One target's due work, oldest first, from deliveries_target_due: parameters target, now, limit. */
