@@ -26,6 +26,7 @@ import dev.herald.mail.Endpoints;
 import dev.herald.mail.MailDomains;
 import dev.herald.mail.MailEndpointChannel;
 import dev.herald.mail.MailIntake;
+import dev.herald.mail.MailMemory;
 import dev.herald.mail.MailMessages;
 import dev.herald.mail.Routes;
 import dev.herald.mail.SmtpListener;
@@ -135,6 +136,7 @@ public final class Herald implements AutoCloseable {
             MailDomains mailDomains = new MailDomains(db, clock);
             Endpoints mailEndpoints = new Endpoints(db, policy, resolver, secrets, clock, cfg.secretRotationGrace());
             Routes mailRoutes = new Routes(db, clock);
+            MailMemory mailMemory = MailMemory.ofHeap();
             MailIntake mailIntake = new MailIntake(db, ingress, mailDomains, mailRoutes, events::publishInternal, emails::byMessageId, metrics, clock);
             List<Channel> channels = List.of(webhooks, email, new CustomerEmailChannel(db, authenticator, connections, clock),
                     new SlackChannel(db, authenticator, connections, clock, customerEmails::onSlackResults),
@@ -180,7 +182,7 @@ public final class Herald implements AutoCloseable {
                         events, deliveries, connections, customerEmails,
                         metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes(),
                         new ApiServer.Mail(mailDomains, mailEndpoints, mailRoutes, mailIntake, mailMessages,
-                                new AttachmentUrls(secrets, clock, cfg.mail().attachmentUrlTtl(), () -> publicUrl), cfg.mail().maxMessageBytes()));
+                                new AttachmentUrls(secrets, clock, cfg.mail().attachmentUrlTtl(), () -> publicUrl), cfg.mail().maxMessageBytes(), mailMemory));
                 boolean https = publicUrl.startsWith("https:");
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, https));
                 Console console = new Console(new Console.Services(s.webhooks(), webhooks, deliveries, new Activity(db, clock), keys, emails, inboundSources, inbound,
@@ -197,7 +199,7 @@ public final class Herald implements AutoCloseable {
             }
             HeraldConfig.MailSettings ms = cfg.mail();
             if (ms.smtpEnabled() && (mode != Mode.WORKER_ONLY || ms.smtpInWorkers())) {
-                SmtpListener listener = new SmtpListener(ms, mailIntake, metrics);
+                SmtpListener listener = new SmtpListener(ms, mailIntake, mailMemory, metrics);
                 add("SMTP listener", () -> {
                     listener.start();
                     smtp = listener;

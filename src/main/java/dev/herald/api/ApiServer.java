@@ -11,6 +11,7 @@ import dev.herald.mail.AttachmentUrls;
 import dev.herald.mail.Endpoints;
 import dev.herald.mail.MailDomains;
 import dev.herald.mail.MailIntake;
+import dev.herald.mail.MailMemory;
 import dev.herald.mail.MailMessages;
 import dev.herald.mail.Routes;
 import dev.herald.metrics.Metrics;
@@ -57,7 +58,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the inbound-mail routes need. */
     public record Mail(MailDomains domains, Endpoints endpoints, Routes routes, MailIntake intake, MailMessages messages, AttachmentUrls urls,
-                       int maxMessageBytes) {}
+                       int maxMessageBytes, MailMemory memory) {}
 
     /** Bodies up to this size are always accepted, whatever HERALD_MAX_EVENT_SIZE_BYTES says (templates, connections). */
     private static final long MIN_BODY_LIMIT = 1 << 20;

@@ -15,6 +15,7 @@ import dev.herald.util.Addresses;
 import dev.herald.util.Json;
 import dev.herald.util.JsonBody;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -143,16 +144,19 @@ final class MailRoutes {
             if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(RFC822)) {
                 throw new ApiException(415, "unsupported_media_type", "the inbox takes raw mail: Content-Type: message/rfc822", "Content-Type");
             }
-            if (ctx.req().getContentLengthLong() > s.maxMessageBytes()) throw tooLarge(ctx.req().getContentLengthLong());
-            byte[] raw = ctx.bodyAsBytes();
-            if (raw.length > s.maxMessageBytes()) throw tooLarge(raw.length);
-            if (raw.length == 0) throw ApiException.invalid("body", "the body must be a raw MIME message (message/rfc822)");
-            List<String> rcpts = new ArrayList<>();
-            for (String a : ctx.queryParams("rcpt_to")) rcpts.add(address(a, "rcpt_to"));
-            if (rcpts.size() > 100) throw ApiException.invalid("rcpt_to", "at most 100 'rcpt_to' parameters");
-            String mailFrom = Optional.ofNullable(ctx.queryParam("mail_from")).map(a -> a.isEmpty() ? "" : address(a, "mail_from")).orElse(null);
-            Envelope env = new Envelope(mailFrom, List.copyOf(rcpts), ctx.ip(), null, "https".equals(ctx.scheme()), "http");
-            Http.json(ctx, 202, s.intake().receive(p.projectId(), env, raw).json());
+            long declared = ctx.req().getContentLengthLong();
+            if (declared > s.maxMessageBytes()) throw tooLarge(declared);
+            // Charged to the memory budget shared with SMTP before the body is read (the most it may be, when not declared).
+            long charge = declared >= 0 ? declared : s.maxMessageBytes();
+            if (!s.memory().take(charge)) {
+                ctx.header("Retry-After", "5");
+                throw new ApiException(503, "mail_busy", "too much mail is being received at once; send this message again in a few seconds", null);
+            }
+            try {
+                inbox(ctx, p);
+            } finally {
+                s.memory().give(charge);
+            }
         });
         r.get("/api/v1/messages", ctx -> {
             Principal p = Http.require(ctx, READERS);
@@ -218,6 +222,19 @@ final class MailRoutes {
             ctx.header("Content-Disposition", "attachment; filename*=UTF-8''" + URLEncoder.encode(c.filename(), StandardCharsets.UTF_8).replace("+", "%20"));
             ctx.status(200).contentType(c.contentType()).result(c.bytes());
         });
+    }
+
+    /** The inbox after its memory is charged: read, check and store the message. */
+    private void inbox(Context ctx, Principal p) {
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length > s.maxMessageBytes()) throw tooLarge(raw.length);
+        if (raw.length == 0) throw ApiException.invalid("body", "the body must be a raw MIME message (message/rfc822)");
+        List<String> rcpts = new ArrayList<>();
+        for (String a : ctx.queryParams("rcpt_to")) rcpts.add(address(a, "rcpt_to"));
+        if (rcpts.size() > 100) throw ApiException.invalid("rcpt_to", "at most 100 'rcpt_to' parameters");
+        String mailFrom = Optional.ofNullable(ctx.queryParam("mail_from")).map(a -> a.isEmpty() ? "" : address(a, "mail_from")).orElse(null);
+        Envelope env = new Envelope(mailFrom, List.copyOf(rcpts), ctx.ip(), null, "https".equals(ctx.scheme()), "http");
+        Http.json(ctx, 202, s.intake().receive(p.projectId(), env, raw).json());
     }
 
     private ApiException tooLarge(long n) {

@@ -42,22 +42,25 @@ import org.subethamail.smtp.server.Session;
  * answers {@code 451}, so the sender keeps the message and retries: nothing answered 250 is lost, and
  * nothing answered 4xx was kept.
  *
- * <p>Hazard: a message is held in memory while it arrives (up to the size limit per connection, times the
- * connection limit), and parsing and storing it takes a few more copies. At most {@link MailIntake#AT_ONCE}
- * messages are parsed and stored at once (the others wait, their senders still connected), so memory is
- * bounded by connections x size plus {@code AT_ONCE} x a few x size.
+ * <p>Hazard: a message is held in memory while it arrives, and parsing and storing it takes a few more
+ * copies. Every chunk read is charged to the {@link MailMemory} budget shared with the HTTP inbox; when it
+ * is spent the message is answered {@code 452} (the sender retries later), so a flood of large messages
+ * defers mail instead of exhausting the heap.
  */
 public final class SmtpListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SmtpListener.class);
 
     private final SMTPServer server;
+    private static final int CHUNK = 64 * 1024;
     private final MailIntake intake;
+    private final MailMemory memory;
     private final String host;
     private final Metrics metrics;
     private final int maxBytes;
 
-    public SmtpListener(HeraldConfig.MailSettings s, MailIntake intake, Metrics metrics) {
+    public SmtpListener(HeraldConfig.MailSettings s, MailIntake intake, MailMemory memory, Metrics metrics) {
         this.intake = intake;
+        this.memory = memory;
         this.metrics = metrics;
         this.maxBytes = s.maxMessageBytes();
         this.host = s.host();
@@ -163,13 +166,34 @@ public final class SmtpListener implements AutoCloseable {
 
         @Override
         public String data(InputStream in) throws RejectException, IOException {
-            byte[] raw = in.readNBytes(maxBytes + 1);
-            if (raw.length > maxBytes) {
-                // The library reads the rest of DATA only after a normal return: read it here, or it would be taken for commands.
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-                metrics.mailReceived("smtp", "rejected");
-                throw new RejectException(552, "5.3.4 Message too big: the limit is " + maxBytes + " bytes");
+            // Read in chunks, each charged to the memory budget before it is kept.
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[CHUNK];
+            long charged = 0;
+            try {
+                int n;
+                while ((n = in.read(chunk)) > 0) {
+                    if (buf.size() + n > maxBytes) {
+                        // The library reads the rest of DATA only after a normal return: read it here, or it would be taken for commands.
+                        in.transferTo(java.io.OutputStream.nullOutputStream());
+                        metrics.mailReceived("smtp", "rejected");
+                        throw new RejectException(552, "5.3.4 Message too big: the limit is " + maxBytes + " bytes");
+                    }
+                    if (!memory.take(n)) {
+                        in.transferTo(java.io.OutputStream.nullOutputStream());
+                        metrics.mailReceived("smtp", "deferred");
+                        throw new RejectException(452, "4.3.1 Insufficient system storage for the message now, try again later");
+                    }
+                    charged += n;
+                    buf.write(chunk, 0, n);
+                }
+                return store(buf.toByteArray());
+            } finally {
+                memory.give(charged);
             }
+        }
+
+        private String store(byte[] raw) throws RejectException {
             boolean tls = ctx instanceof Session s && s.isTLSStarted();
             String remote = ctx.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(ctx.getRemoteAddress());
             Envelope env = new Envelope(from, List.copyOf(rcpts), remote, ctx.getHelo().orElse(null), tls, "smtp");
