@@ -241,8 +241,10 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         // The slot is free as soon as the attempt is over: the delivery stays in_flight in the database
-        // until its outcome is recorded, so nothing can claim it twice meanwhile.
-        endedUnrecorded.add(c.id());
+        // until its outcome is recorded, so nothing can claim it twice meanwhile. Only a success frees its
+        // slot in the shared claim before the record (ended): a failure's record may pause its target (a
+        // webhook's failure streak, 410 Gone), and a claim that overtook it would make one attempt too many.
+        if (o.success()) endedUnrecorded.add(c.id());
         release(c);
         recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
         wake();
