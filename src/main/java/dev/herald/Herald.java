@@ -185,7 +185,7 @@ public final class Herald implements AutoCloseable {
                                 new AttachmentUrls(secrets, clock, cfg.mail().attachmentUrlTtl(), () -> publicUrl), cfg.mail().maxMessageBytes(), mailMemory));
                 boolean https = publicUrl.startsWith("https:");
                 ReviewPages review = new ReviewPages(customerEmails, new ReviewSessions(db, keys, clock, https));
-                Console console = new Console(new Console.Services(s.webhooks(), webhooks, deliveries, new Activity(db, clock), keys, emails, inboundSources, inbound,
+                Console console = new Console(new Console.Services(s.webhooks(), deliveries, new Activity(db, clock), keys, emails, inboundSources, inbound,
                         mailDomains, mailEndpoints, mailRoutes, mailMessages, mailIntake), ReviewSessions.console(db, keys, clock, https), Console.API_DOCS);
                 ApiServer server = new ApiServer(s, cfg.httpHost(), cfg.httpPort(), List.of(review::register, console::register));
                 add("API", () -> {

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import dev.herald.config.ConfigException;
 import dev.herald.config.ConfigLoader;
+import dev.herald.config.Durations;
 import dev.herald.config.HeraldConfig;
 import dev.herald.config.Settings;
 import dev.herald.mail.SmtpListener;
@@ -13,10 +14,12 @@ import dev.herald.projects.Role;
 import dev.herald.store.DataDirLock;
 import dev.herald.store.Database;
 import dev.herald.store.StoreException;
+import dev.herald.ui.ReviewSessions;
 import dev.herald.util.Json;
 import dev.herald.util.Problem;
 import dev.herald.util.Version;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -243,7 +246,7 @@ public final class Main implements Runnable {
     @Command(name = "admin", mixinStandardHelpOptions = true,
             description = {"Operator commands on the database; they run beside a running server (same data dir or database).",
                     "Each prints JSON. API key values are printed once, by create-project and create-key."},
-            subcommands = {CreateProject.class, ListProjects.class, ListKeys.class, CreateKey.class, RevokeKey.class})
+            subcommands = {CreateProject.class, ListProjects.class, ListKeys.class, CreateKey.class, RevokeKey.class, ConsoleLink.class})
     static final class Admin implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -400,6 +403,73 @@ public final class Main implements Runnable {
                 ObjectNode out = revoked.json();
                 out.put("project_id", revoked.projectId());
                 out.put("revoked", true);
+                System.out.println(Json.write(out));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "console-link", mixinStandardHelpOptions = true,
+            description = {"Print a one-time link that signs its holder in to a project's console, without an API key. Prints JSON: url, project_id,",
+                    "key_id, name, role, expires_at. The session acts as the project's operator key (--name, --role), created on first use and listed",
+                    "with its keys; revoking that key ends its sessions. Anyone holding the link can use it once before it expires: send it privately."})
+    static final class ConsoleLink implements Callable<Integer> {
+        @CommandLine.Mixin
+        StoreOptions store = new StoreOptions();
+
+        @Parameters(index = "0", paramLabel = "PROJECT_ID", description = "The project (see list-projects).")
+        String projectId;
+
+        @Option(names = "--role", defaultValue = "CLIENT_ADMIN", description = "CLIENT_ADMIN (manage the project, the default) or VIEWER (look only).")
+        Role role;
+
+        @Option(names = "--name", defaultValue = "operator", description = "Who the session acts as, shown in the console and as who approved (default: operator).")
+        String name;
+
+        @Option(names = "--ttl", defaultValue = "15m", description = "How long the link may be used, like 15m or 2h (at most 24h; default 15m). The session lasts 12h.")
+        String ttl;
+
+        @Option(names = "--base-url", description = "Where people reach Herald (default: HERALD_PUBLIC_URL, else http://HOST:PORT of the settings).")
+        String baseUrl;
+
+        @Override
+        public Integer call() {
+            if (role != Role.CLIENT_ADMIN && role != Role.VIEWER) {
+                System.err.println("herald: --role must be CLIENT_ADMIN or VIEWER (the roles the console admits)");
+                return 2;
+            }
+            if (name.isBlank() || name.length() > 200) {
+                System.err.println("herald: --name must be 1 to 200 characters");
+                return 2;
+            }
+            Duration lifetime;
+            try {
+                lifetime = Durations.parse(ttl);
+            } catch (IllegalArgumentException e) {
+                System.err.println("herald: --ttl: " + e.getMessage());
+                return 2;
+            }
+            if (lifetime.isZero() || lifetime.compareTo(ReviewSessions.LINK_MAX_LIFETIME) > 0) {
+                System.err.println("herald: --ttl must be more than 0 and at most 24h");
+                return 2;
+            }
+            if (baseUrl != null && !baseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+                System.err.println("herald: --base-url must be an http or https URL, like https://herald.example.com");
+                return 2;
+            }
+            return admin(store, db -> {
+                HeraldConfig cfg = load(store.flags());
+                String base = baseUrl != null ? baseUrl : cfg.publicUrl() != null ? cfg.publicUrl() : Herald.localUrl(cfg.httpHost(), cfg.httpPort());
+                Clock clock = Clock.systemUTC();
+                String keyId = new ApiKeys(db, clock).operatorKey(projectId, name.trim(), role);
+                String token = ReviewSessions.createLink(db, clock, projectId, keyId, lifetime);
+                ObjectNode out = Json.object();
+                out.put("url", base.replaceAll("/+$", "") + ReviewSessions.LINK_PATH + "?token=" + token);
+                out.put("project_id", projectId);
+                out.put("key_id", keyId);
+                out.put("name", name.trim());
+                out.put("role", role.name());
+                out.put("expires_at", java.time.Instant.ofEpochMilli(clock.millis() + lifetime.toMillis()).toString());
                 System.out.println(Json.write(out));
                 return 0;
             });

@@ -63,7 +63,7 @@ public final class SlackChannel extends HttpChannel<ConnectionDetails.Slack> {
 
     @Override
     protected Request request(ConnectionDetails.Slack target, Claim claim, Message message) {
-        return new Request(Slack.request(target, message.body()), null);
+        return new Request(Slack.request(target, message.body()), null, java.util.Set.of("Content-Type"));
     }
 
     /** Slack answers 200 with {@code ok: false} (or a plain-text error) to a message it refuses. */
@@ -72,7 +72,7 @@ public final class SlackChannel extends HttpChannel<ConnectionDetails.Slack> {
         String refused = o.success() ? Slack.failure(target, response) : null;
         if (refused == null) return o;
         return new AttemptOutcome(false, o.statusCode(), ErrorKind.HTTP_STATUS.code(), refused, o.responseBody(), o.responseTruncated(),
-                o.durationMs(), null, false, null);
+                o.durationMs(), null, false, null, o.requestHeaders());
     }
 
     @Override

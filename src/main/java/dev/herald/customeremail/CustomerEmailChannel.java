@@ -92,7 +92,8 @@ public final class CustomerEmailChannel extends HttpChannel<ConnectionDetails.Em
             superseded.put(claim.messageId(), new String[] {draft.id(), reason});
             throw new Refused(reason + "; not sent, the draft is back in review");
         }
-        return new Request(request(target, draft, message.body()), target.auth());
+        // The connection's headers are sealed with it (they may carry credentials): only Herald's are recorded in clear.
+        return new Request(request(target, draft, message.body()), target.auth(), java.util.Set.of("Content-Type", "Idempotency-Key"));
     }
 
     /** The POST to the connection's base_url: its headers, then Herald's, then the signature when a signing secret is set. */

@@ -255,7 +255,7 @@ final class DeliveryRepository {
         if (completions.isEmpty()) return changed;
         try {
             PreparedStatement attempts = Sql.cached(h, "INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, "
-                    + "error_kind, error_message, response_body, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + "error_kind, error_message, response_body, response_truncated, request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             // A retry (pending, paused) of a delivery whose cancel was asked for while in flight cancels it instead.
             PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET "
                     + "status = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE 'cancelled' END, "
@@ -276,6 +276,7 @@ final class DeliveryRepository {
                 attempts.setString(7, o.errorMessage());
                 attempts.setString(8, o.responseBody());
                 attempts.setInt(9, o.responseTruncated() ? 1 : 0);
+                attempts.setString(10, o.requestHeaders());
                 attempts.addBatch();
                 moves.setString(1, t.status());
                 moves.setString(2, t.status());

@@ -79,8 +79,8 @@ public final class DeliveryService {
                     .map(r -> views(h, List.of(r)).get(0))
                     .orElseThrow(() -> Problem.notFound("delivery"));
             ArrayNode attempts = d.putArray("attempts");
-            h.createQuery("SELECT attempt_no, started_at, duration_ms, status_code, error_kind, error_message, response_body, response_truncated "
-                            + "FROM attempts WHERE delivery_id = :id ORDER BY id").bind("id", id)
+            h.createQuery("SELECT attempt_no, started_at, duration_ms, status_code, error_kind, error_message, response_body, response_truncated, "
+                            + "request_headers FROM attempts WHERE delivery_id = :id ORDER BY id").bind("id", id)
                     .map((rs, ctx) -> {
                         ObjectNode a = Json.object();
                         a.put("attempt", rs.getInt("attempt_no"));
@@ -92,6 +92,8 @@ public final class DeliveryService {
                         a.put("error_message", rs.getString("error_message"));
                         a.put("response_body", rs.getString("response_body"));
                         a.put("response_truncated", rs.getInt("response_truncated") == 1);
+                        String sent = rs.getString("request_headers");
+                        if (sent == null) a.putNull("request_headers"); else a.set("request_headers", Json.parse(sent));
                         return a;
                     }).forEach(attempts::add);
             return d;

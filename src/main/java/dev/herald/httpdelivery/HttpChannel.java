@@ -9,9 +9,12 @@ import dev.herald.outbound.Authenticator;
 import dev.herald.outbound.ErrorKind;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.outbound.OutboundResponse;
+import dev.herald.util.Json;
+import tools.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,8 +39,19 @@ public abstract class HttpChannel<T> implements Channel {
         this.clock = clock;
     }
 
-    /** One attempt's request, and the auth to apply to it (null: none). */
-    public record Request(OutboundRequest request, Auth auth) {}
+    /**
+     * One attempt's request, the auth to apply to it (null: none), and the names of its headers whose
+     * values may be recorded with the attempt; every other value (signatures, credentials, a target's
+     * sealed headers) is recorded as {@value #REDACTED}.
+     */
+    public record Request(OutboundRequest request, Auth auth, Set<String> shown) {
+        public Request {
+            shown = Set.copyOf(shown);
+        }
+    }
+
+    /** What a secret header's value is recorded as. */
+    public static final String REDACTED = "(redacted)";
 
     /** Loads the targets of a batch of claims in one read, by target id; a target missing from the answer is gone. */
     protected abstract Map<String, T> load(Collection<Claim> claims);
@@ -87,11 +101,34 @@ public abstract class HttpChannel<T> implements Channel {
         } catch (RuntimeException e) {
             return done(HttpOutcomes.failure(ErrorKind.INTERNAL, e.getMessage(), 0, false));
         }
+        String sent = recorded(r);
         long start = System.nanoTime();
         return authenticator.send(r.request(), r.auth()).handle((resp, err) -> {
             AttemptOutcome o = HttpOutcomes.outcome(resp, err, (System.nanoTime() - start) / 1_000_000, clock);
-            return resp == null ? o : classify(target, resp, o);
+            return (resp == null ? o : classify(target, resp, o)).withRequestHeaders(sent);
         });
+    }
+
+    /**
+     * The headers an attempt sends, as recorded with it (a JSON object): the request's own, values not in
+     * {@link Request#shown} redacted, then those its auth adds, always redacted. The HTTP client adds
+     * Host, Content-Length and User-Agent, which are not recorded.
+     */
+    static String recorded(Request r) {
+        ObjectNode out = Json.object();
+        OutboundRequest q = r.request();
+        boolean typed = false;
+        for (Map.Entry<String, String> h : q.headers().entrySet()) {
+            out.put(h.getKey(), r.shown().contains(h.getKey()) ? h.getValue() : REDACTED);
+            typed |= h.getKey().equalsIgnoreCase("Content-Type");
+        }
+        if (!typed && q.contentType() != null) out.put("Content-Type", q.contentType());
+        switch (r.auth()) {
+            case null -> { }
+            case Auth.StaticHeaders s -> s.headers().keySet().forEach(n -> out.put(n, REDACTED));
+            default -> out.put("Authorization", REDACTED);
+        }
+        return Json.write(out);
     }
 
     private static CompletableFuture<AttemptOutcome> done(AttemptOutcome o) {

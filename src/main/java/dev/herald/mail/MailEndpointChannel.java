@@ -88,6 +88,8 @@ public final class MailEndpointChannel extends HttpChannel<MailEndpointChannel.T
         return Targets.DEFAULT_SCHEDULE;
     }
 
+    private static final Set<String> SHOWN = Set.of("Content-Type", "X-Idempotency-Key", "Idempotency-Key");
+
     @Override
     protected Request request(Target t, Claim claim, Message m) {
         String key = keys.get(m.id());
@@ -102,7 +104,13 @@ public final class MailEndpointChannel extends HttpChannel<MailEndpointChannel.T
         if (t.headers().keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Idempotency-Key"))) headers.put("Idempotency-Key", key);
         headers.putAll(Signers.get(SCHEME).sign(new SignatureScheme.Input(claim.id(), now / 1000, m.body(),
                 new SignatureScheme.Keys(current, previous), e.signatureHeader())));
-        return new Request(OutboundRequest.postJson(URI.create(e.url()), headers, m.body(), Duration.ofSeconds(e.timeoutSeconds())), null);
+        // The endpoint's own headers are sealed (they may carry credentials): only Herald's are recorded in clear.
+        Set<String> shown = SHOWN;
+        if (!t.headers().isEmpty()) {
+            shown = new HashSet<>(SHOWN);
+            shown.removeIf(n -> t.headers().keySet().stream().anyMatch(n::equalsIgnoreCase));
+        }
+        return new Request(OutboundRequest.postJson(URI.create(e.url()), headers, m.body(), Duration.ofSeconds(e.timeoutSeconds())), null, shown);
     }
 
     private WebhookSecret open(String endpointId, String sealed, String kid) {

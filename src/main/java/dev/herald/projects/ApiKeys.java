@@ -88,6 +88,23 @@ public final class ApiKeys {
         });
     }
 
+    /**
+     * The id of the project's operator key named {@code name} with {@code role}, created when there is none
+     * active: the identity a console session started by an operator ({@code herald admin console-link}) acts
+     * as, so what it does is recorded under that name and revoking the key ends its sessions. The key's value
+     * is never shown to anyone (no request can present it); it is listed with the project's other keys.
+     */
+    public String operatorKey(String projectId, String name, Role role) {
+        return db.writer().execute(h -> {
+            boolean exists = h.createQuery("SELECT COUNT(*) FROM projects WHERE id = :p").bind("p", projectId).mapTo(Integer.class).one() > 0;
+            if (!exists) throw Problem.notFound("project");
+            lockProject(h, projectId);
+            return h.createQuery("SELECT id FROM api_keys WHERE project_id = :p AND name = :n AND role = :r AND revoked_at IS NULL ORDER BY id LIMIT 1")
+                    .bind("p", projectId).bind("n", name).bind("r", role.name()).mapTo(String.class).findOne()
+                    .orElseGet(() -> insert(h, projectId, name, role, clock.millis()).id());
+        });
+    }
+
     static Created insert(Handle h, String projectId, String name, Role role, long now) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);

@@ -73,7 +73,7 @@ public final class Console {
     private static final Set<Post> POSTS = ConcurrentHashMap.newKeySet();
 
     /** What the console's pages call: the same domain services as the API routes. */
-    public record Services(WebhookService webhooks, WebhookChannel webhookChannel, DeliveryService deliveries, Activity activity, ApiKeys keys, EmailService emails, InboundSources inboundSources,
+    public record Services(WebhookService webhooks, DeliveryService deliveries, Activity activity, ApiKeys keys, EmailService emails, InboundSources inboundSources,
                            InboundService inbound, MailDomains domains, Endpoints endpoints, Routes routes, MailMessages messages,
                            MailIntake intake) {}
 
@@ -103,6 +103,8 @@ public final class Console {
         r.get("/console/sign-in", this::signInForm);
         signInOut(r, "/console/sign-in", this::signIn);
         signInOut(r, "/console/sign-out", this::signOut);
+        r.get(ReviewSessions.LINK_PATH, this::linkPage);
+        signInOut(r, ReviewSessions.LINK_PATH, this::linkSignIn);
         for (ConsoleSection s : sections) s.register(r, this);
     }
 
@@ -251,11 +253,52 @@ public final class Console {
             html(ctx, 401, signInPage("", "That key is not valid here: it must be an active API key with the CLIENT_ADMIN or VIEWER role."));
             return;
         }
-        ctx.res().addHeader("Set-Cookie", sessions.cookie(token.get()));
+        signedIn(ctx, token.get());
+    }
+
+    /** Sets the session's cookies and goes to the overview. */
+    private void signedIn(Context ctx, String token) {
+        ctx.res().addHeader("Set-Cookie", sessions.cookie(token));
         // The same session opens the review page when the key may review (a CLIENT_ADMIN's), so drafts are one click away.
         ReviewSessions review = sessions.review();
-        if (review.current(token.get()).isPresent()) ctx.res().addHeader("Set-Cookie", review.cookie(token.get()));
+        if (review.current(token).isPresent()) ctx.res().addHeader("Set-Cookie", review.cookie(token));
         ctx.redirect("/console", HttpStatus.SEE_OTHER);
+    }
+
+    private static final String BAD_LINK = "This sign-in link cannot be used: it was used already, it expired, or its key was revoked. "
+            + "Ask an operator for a new one (./herald admin console-link), or sign in with an API key.";
+
+    /**
+     * A one-time link from {@code herald admin console-link}: shows whom it signs in as and asks to continue.
+     * Opening it uses nothing (a link preview or a prefetch cannot spend it); the button's POST does.
+     */
+    private void linkPage(Context ctx) {
+        String token = ctx.queryParam("token");
+        Optional<ReviewSessions.Link> link = sessions.link(token);
+        if (link.isEmpty()) {
+            html(ctx, 401, signInPage("", BAD_LINK));
+            return;
+        }
+        ReviewSessions.Link l = link.get();
+        html(ctx, 200, frame(null, "Sign in", null, "<div class=\"signin card\"><h1>Sign in to Herald</h1>"
+                + "<p>This link signs you in to the project <strong>" + Html.text(l.projectName()) + "</strong> as <strong>" + Html.text(l.keyName())
+                + "</strong> (" + l.role() + (l.role() == Role.VIEWER ? ": you can look but not change anything" : ": you can manage the project") + ").</p>"
+                + "<form method=\"post\" action=\"" + ReviewSessions.LINK_PATH + "\"><input type=\"hidden\" name=\"token\" value=\"" + Html.esc(token) + "\">"
+                + "<p class=\"hint\">The link works once: continuing uses it.</p>"
+                + "<button class=\"primary\" type=\"submit\" autofocus>Continue to the console</button></form></div>"));
+    }
+
+    private void linkSignIn(Context ctx) {
+        if (!sameOrigin(ctx)) {
+            html(ctx, 403, signInPage("", "This form must be sent from Herald's own page."));
+            return;
+        }
+        Optional<String> token = sessions.redeem(ctx.formParam("token"));
+        if (token.isEmpty()) {
+            html(ctx, 401, signInPage("", BAD_LINK));
+            return;
+        }
+        signedIn(ctx, token.get());
     }
 
     private void signOut(Context ctx) {

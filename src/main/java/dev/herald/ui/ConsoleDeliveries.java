@@ -36,13 +36,11 @@ final class ConsoleDeliveries implements ConsoleSection {
             "test_sent", "Test event sent to this webhook only; this page follows the delivery.");
     private final DeliveryService deliveries;
     private final WebhookService webhooks;
-    private final WebhookChannel webhookChannel;
     private Console c;
 
     ConsoleDeliveries(Console.Services s) {
         this.deliveries = s.deliveries();
         this.webhooks = s.webhooks();
-        this.webhookChannel = s.webhookChannel();
     }
 
     @Override
@@ -210,13 +208,6 @@ final class ConsoleDeliveries implements ConsoleSection {
             b.append("<div class=\"actions\">").append(Console.button(r, "/console/deliveries/" + id + "/retry", "Retry", "primary", Map.of())).append("</div>");
         }
         b.append("</div>");
-        Optional<Map<String, String>> headers = webhookChannel.requestHeaders(r.project(), id);
-        if (headers.isPresent()) {
-            b.append("<details class=\"card\"><summary>Request headers</summary><p class=\"hint\">As Herald sends them with the webhook's settings now; "
-                    + "signature values and credentials are redacted. The HTTP client also adds Host, Content-Length and User-Agent.</p><dl class=\"request-headers\">");
-            headers.get().forEach((k, v) -> b.append("<dt><code>").append(Html.text(k)).append("</code></dt><dd><code>").append(Html.text(v)).append("</code></dd>"));
-            b.append("</dl></details>");
-        }
         b.append("<h2>Attempts</h2>");
         JsonNode attempts = d.path("attempts");
         if (attempts.isEmpty()) {
@@ -232,6 +223,14 @@ final class ConsoleDeliveries implements ConsoleSection {
                 if (!ok) b.append("<dt>Error kind</dt><dd><code>").append(Html.text(a.path("error_kind").asString())).append("</code></dd>");
                 if (a.hasNonNull("error_message")) b.append("<dt>Error</dt><dd>").append(Html.text(a.get("error_message").asString())).append("</dd>");
                 b.append("</dl>");
+                if (a.hasNonNull("request_headers")) {
+                    b.append("<details><summary>Request headers</summary><p class=\"hint\">As this attempt sent them; signatures and credentials are redacted. "
+                            + "The HTTP client also adds Host, Content-Length and User-Agent.</p><dl class=\"request-headers\">");
+                    for (var h : a.get("request_headers").properties()) {
+                        b.append("<dt><code>").append(Html.text(h.getKey())).append("</code></dt><dd><code>").append(Html.text(h.getValue().asString())).append("</code></dd>");
+                    }
+                    b.append("</dl></details>");
+                }
                 if (a.hasNonNull("response_body")) {
                     b.append("<p class=\"hint\">The receiver's answer").append(a.path("response_truncated").asBoolean() ? " (cut at the capture limit)" : "")
                             .append(":</p><pre class=\"body response\">").append(Html.text(a.get("response_body").asString())).append("</pre>");

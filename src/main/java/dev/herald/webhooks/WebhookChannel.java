@@ -106,40 +106,14 @@ public final class WebhookChannel extends HttpChannel<Webhook> {
         } catch (RuntimeException e) {
             throw new IllegalStateException("auth settings cannot be read: " + e.getMessage(), e);
         }
-        return new Request(request, auth);
+        return new Request(request, auth, shown(w));
     }
 
-    /**
-     * The headers an attempt of a webhook delivery sends, built by the code a real attempt uses
-     * ({@link #request}), as the webhook is configured now. The signature headers' values, and the
-     * credentials its auth adds, are replaced by a note saying what was redacted. Empty when the delivery
-     * is not a webhook's in this project, or its webhook is gone.
-     */
-    public java.util.Optional<Map<String, String>> requestHeaders(String projectId, String deliveryId) {
-        return db.read(h -> h.createQuery("SELECT d.target_id, m.id, m.project_id, m.kind, m.type, m.body, m.created_at FROM deliveries d "
-                        + "JOIN messages m ON m.id = d.message_id WHERE d.id = :id AND d.project_id = :p AND d.channel = :c")
-                .bind("id", deliveryId).bind("p", projectId).bind("c", NAME)
-                .map((rs, ctx) -> new Object[] {rs.getString("target_id"), new Message(rs.getString("id"), rs.getString("project_id"), rs.getString("kind"),
-                        rs.getString("type"), rs.getBytes("body"), rs.getLong("created_at"))})
-                .findOne()
-                .flatMap(row -> WebhookRepository.find(h, projectId, (String) row[0]).map(w -> {
-                    Map<String, String> sent = request(w, deliveryId, (Message) row[1]).headers();
-                    Map<String, String> out = new LinkedHashMap<>();
-                    Set<String> plain = new HashSet<>(w.headers().keySet());
-                    plain.addAll(List.of("Content-Type", "X-Webhook-Event", "X-Webhook-Delivery"));
-                    sent.forEach((k, v) -> out.put(k, plain.contains(k) ? v : "(signature, redacted)"));
-                    if (w.authView() != null) {
-                        var view = Json.parse(w.authView());
-                        for (var method : view.properties()) {
-                            if (method.getKey().equals("static_headers")) {
-                                method.getValue().path("header_names").forEach(n -> out.put(n.asString(), "(credential, redacted)"));
-                            } else {
-                                out.put("Authorization", "(" + method.getKey().replace('_', ' ') + ", redacted)");
-                            }
-                        }
-                    }
-                    return out;
-                })));
+    /** The headers whose values an attempt records: the webhook's own (stored in clear) and Herald's; not the signature's. */
+    private static Set<String> shown(Webhook w) {
+        Set<String> shown = new HashSet<>(w.headers().keySet());
+        shown.addAll(List.of("Content-Type", "X-Webhook-Event", "X-Webhook-Delivery"));
+        return shown;
     }
 
     OutboundRequest request(Webhook w, String deliveryId, Message m) {

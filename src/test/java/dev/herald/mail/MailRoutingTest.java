@@ -65,6 +65,20 @@ class MailRoutingTest {
             dev.herald.support.Deliveries.awaitSettled(f.api);
             assertThat(f.receiver.requests("/mail")).hasSize(1);
             assertThat(Json.parse(all.get(0).body()).get("subject").asString()).isEqualTo("ticket update");
+
+            // The attempt's record keeps what it sent, but not the endpoint's sealed headers, nor the signature.
+            JsonNode toCustom = null;
+            for (JsonNode d : f.api.get("/api/v1/deliveries?channel=mail_endpoint").json().get("data")) {
+                if (custom.equals(d.path("endpoint_id").asString())) toCustom = d;
+            }
+            assertThat(toCustom).isNotNull();
+            JsonNode sent = f.api.get("/api/v1/deliveries/" + toCustom.get("id").asString()).json().at("/attempts/0/request_headers");
+            assertThat(sent.get("Authorization").asString()).isEqualTo("(redacted)");
+            assertThat(sent.get("Idempotency-Key").asString()).as("the endpoint's own value, sealed with it").isEqualTo("(redacted)");
+            assertThat(sent.get("X-Idempotency-Key").asString()).isEqualTo(c.header("X-Idempotency-Key"));
+            assertThat(sent.get("X-Sig").asString()).isEqualTo("(redacted)");
+            assertThat(sent.get("Content-Type").asString()).isEqualTo("application/json");
+            assertThat(sent.toString()).doesNotContain("dXNlcjpwYXNz");
         }
     }
 

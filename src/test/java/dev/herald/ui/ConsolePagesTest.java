@@ -140,14 +140,27 @@ class ConsolePagesTest {
         assertThat(first.find()).isTrue();
         String delivery = b.get("/console/deliveries/" + first.group(1)).body();
         assertThat(delivery).contains("maintenance").contains("http_status");
-        // The request headers come from the channel's own request building, with secrets redacted.
+        // Each attempt shows the headers it sent, recorded when it was made, with secret values redacted.
         Receiver.Request sent = receiver.requests("/down").get(0);
         assertThat(delivery).contains("<code>X-Tenant</code></dt><dd><code>acme</code>").contains("<code>X-Webhook-Event</code>")
-                .contains("<code>Authorization</code></dt><dd><code>(bearer token, redacted)</code>")
-                .contains("<code>X-Webhook-Signature</code></dt><dd><code>(signature, redacted)</code>")
+                .contains("<code>Authorization</code></dt><dd><code>(redacted)</code>")
+                .contains("<code>X-Webhook-Signature</code></dt><dd><code>(redacted)</code>")
                 .doesNotContain("sk-live-very-secret").doesNotContain(sent.header("X-Webhook-Signature"));
         assertThat(sent.header("X-Tenant")).isEqualTo("acme");
         assertThat(sent.header("Authorization")).isEqualTo("Bearer sk-live-very-secret");
+        assertThat(b.api().patch("/api/v1/webhooks/" + hook, "{\"headers\":{\"X-Tenant\":\"globex\"}}").status()).isEqualTo(200);
+        assertThat(b.get("/console/deliveries/" + first.group(1)).body()).as("a past attempt keeps the headers it sent")
+                .contains("<code>X-Tenant</code></dt><dd><code>acme</code>").doesNotContain("globex");
+        JsonNode attempts = b.api().get("/api/v1/deliveries/" + first.group(1)).json().get("attempts");
+        assertThat(attempts).hasSize(2).allSatisfy(a -> {
+            JsonNode h = a.get("request_headers");
+            assertThat(h.get("X-Tenant").asString()).isEqualTo("acme");
+            assertThat(h.get("X-Webhook-Delivery").asString()).isEqualTo(first.group(1));
+            assertThat(h.get("Content-Type").asString()).isEqualTo("application/json");
+            assertThat(h.get("Authorization").asString()).isEqualTo("(redacted)");
+            assertThat(h.get("X-Webhook-Signature").asString()).isEqualTo("(redacted)");
+            assertThat(h.toString()).doesNotContain("sk-live-very-secret");
+        });
         String future = Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.SECONDS).toString().replace("Z", "");
         HttpResponse<String> none = b.post("/console/dead-letters/replay", Map.of("webhook_id", hook, "since", future));
         assertThat(none.headers().firstValue("Location").orElseThrow()).isEqualTo("/console/dead-letters?replayed=0");
