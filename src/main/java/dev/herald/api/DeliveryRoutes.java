@@ -43,12 +43,12 @@ final class DeliveryRoutes {
         });
         r.post("/api/v1/deliveries/{id}/cancel", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            DeliveryService.Cancelled c = service.cancel(p.projectId(), ctx.pathParam("id"));
+            DeliveryService.Cancelled c = service.cancel(p.projectId(), Http.id(ctx));
             Http.json(ctx, c.now() ? 200 : 202, c.delivery());
         });
         r.post("/api/v1/emails/{id}/cancel", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            String id = ctx.pathParam("id");
+            String id = Http.id(ctx);
             int[] n = service.cancelMessage(p.projectId(), dev.herald.email.EmailService.KIND, id, "email");
             ObjectNode out = Json.object();
             out.put("id", id);

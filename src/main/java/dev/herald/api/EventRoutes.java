@@ -116,7 +116,7 @@ final class EventRoutes {
         });
         r.get("/api/v1/events/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Message m = deliveries.message(p.projectId(), EventService.KIND, ctx.pathParam("id"), "event");
+            Message m = deliveries.message(p.projectId(), EventService.KIND, Http.id(ctx), "event");
             ObjectNode out = EventService.detail(m);
             out.set("deliveries", deliveries.list(p.projectId(),
                     new DeliveryService.Filter(null, m.id(), null, null, null, DELIVERIES_SHOWN, null)));

@@ -56,20 +56,20 @@ final class InboundRoutes {
         });
         r.get("/api/v1/inbound-sources/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, view(sources.get(p.projectId(), ctx.pathParam("id"))));
+            Http.json(ctx, 200, view(sources.get(p.projectId(), Http.id(ctx))));
         });
         r.patch("/api/v1/inbound-sources/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            Http.json(ctx, 200, view(sources.update(p.projectId(), ctx.pathParam("id"), JsonBody.parse(ctx.body(), InboundSources.FIELDS))));
+            Http.json(ctx, 200, view(sources.update(p.projectId(), Http.id(ctx), JsonBody.parse(ctx.body(), InboundSources.FIELDS))));
         });
         r.delete("/api/v1/inbound-sources/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            sources.delete(p.projectId(), ctx.pathParam("id"));
+            sources.delete(p.projectId(), Http.id(ctx));
             ctx.status(204);
         });
         r.get("/api/v1/inbound-sources/{id}/requests", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
-            Http.json(ctx, 200, inbound.requests(p.projectId(), ctx.pathParam("id"), cursor(ctx), Http.limit(ctx)));
+            Http.json(ctx, 200, inbound.requests(p.projectId(), Http.id(ctx), cursor(ctx), Http.limit(ctx)));
         });
         r.get("/api/v1/message-statuses", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN, Role.VIEWER);
@@ -79,17 +79,17 @@ final class InboundRoutes {
         r.post("/inbound/{id}", ctx -> {
             CallbackRequest req = request(ctx);
             if (req == null) return;
-            answer(ctx, inbound.receive(ctx.pathParam("id"), req));
+            answer(ctx, inbound.receive(Http.id(ctx), req));
         });
         r.get("/inbound/{id}", ctx -> {
             CallbackRequest req = request(ctx);
             if (req == null) return;
-            if (inbound.takesCallbacksByGet(ctx.pathParam("id"))) {
-                answer(ctx, inbound.receive(ctx.pathParam("id"), req));
+            if (inbound.takesCallbacksByGet(Http.id(ctx))) {
+                answer(ctx, inbound.receive(Http.id(ctx), req));
                 return;
             }
             StringBuilder answer = new StringBuilder();
-            InboundService.Result res = inbound.handshake(ctx.pathParam("id"), req, answer);
+            InboundService.Result res = inbound.handshake(Http.id(ctx), req, answer);
             switch (res.outcome()) {
                 case NOT_FOUND -> Http.json(ctx, 404, Http.error("not_found", "no such inbound source or handshake", null));
                 case REJECTED -> Http.json(ctx, 403, Http.error("handshake_refused", "the handshake was refused: " + res.reason(), null));
@@ -127,7 +127,7 @@ final class InboundRoutes {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (String name : Collections.list(ctx.req().getHeaderNames())) headers.put(name, new ArrayList<>(Collections.list(ctx.req().getHeaders(name))));
         String query = ctx.queryString();
-        String id = ctx.pathParam("id").toLowerCase(java.util.Locale.ROOT);
+        String id = Http.id(ctx).toLowerCase(java.util.Locale.ROOT);
         String url = (Ids.isUuid(id) ? sources.callbackUrl(id) : "") + (query == null ? "" : "?" + query);
         return new CallbackRequest(ctx.method().name(), url, headers, body, ctx.ip());
     }

@@ -47,7 +47,7 @@ final class KeyRoutes {
         });
         r.delete("/api/v1/api-keys/{id}", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
-            keys.revoke(p.projectId(), ctx.pathParam("id"), p.keyId());
+            keys.revoke(p.projectId(), Http.id(ctx), p.keyId());
             ctx.status(204);
         });
     }

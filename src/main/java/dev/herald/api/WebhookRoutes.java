@@ -55,7 +55,7 @@ final class WebhookRoutes {
         r.post("/api/v1/webhooks/{id}/test", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
             JsonBody.parseOptional(ctx.body(), java.util.Set.of());
-            Http.json(ctx, 202, service.sendTest(p.projectId(), ctx.pathParam("id")).json());
+            Http.json(ctx, 202, service.sendTest(p.projectId(), Http.id(ctx)).json());
         });
         r.post("/api/v1/webhooks/{id}/rotate-secret", ctx -> {
             Principal p = Http.require(ctx, Role.CLIENT_ADMIN);
