@@ -180,6 +180,12 @@ class ConsoleTest {
         assertThat(page.locator(".delivery-status .status")).hasText("dead", SLOW);
         assertThat(page.locator("pre.response").first()).hasText("database is down, try later");
         assertThat(page.locator("li.attempt").first()).containsText("HTTP 500");
+        // The first attempt's headers, opened by keyboard: what it sent, the signature redacted.
+        page.locator("li.attempt summary").first().focus();
+        page.keyboard().press("Enter");
+        assertThat(page.locator("li.attempt dl.request-headers").first()).isVisible();
+        assertThat(page.locator("li.attempt dl.request-headers").first()).containsText("X-Webhook-Event");
+        assertThat(page.locator("li.attempt dl.request-headers").first()).containsText("(redacted)");
         shoot("failed-delivery");
 
         page.navigate(base() + "/console");
