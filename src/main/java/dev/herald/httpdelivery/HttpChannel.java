@@ -10,13 +10,13 @@ import dev.herald.outbound.ErrorKind;
 import dev.herald.outbound.OutboundRequest;
 import dev.herald.outbound.OutboundResponse;
 import dev.herald.util.Json;
-import tools.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A channel whose attempts are HTTP requests through the one outbound client: event webhooks,

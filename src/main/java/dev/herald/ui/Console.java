@@ -12,7 +12,6 @@ import dev.herald.mail.MailMessages;
 import dev.herald.mail.Routes;
 import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Role;
-import dev.herald.webhooks.WebhookChannel;
 import dev.herald.webhooks.WebhookService;
 import dev.herald.util.Problem;
 import io.javalin.config.RoutesConfig;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The operator console at {@code /console}: server-rendered pages over the same domain services the
@@ -244,24 +244,29 @@ public final class Console {
     }
 
     private void signIn(Context ctx) {
+        startSession(ctx, () -> sessions.signIn(ctx.formParam("api_key")),
+                "That key is not valid here: it must be an active API key with the CLIENT_ADMIN or VIEWER role.");
+    }
+
+    /**
+     * The POST of a sign-in form (an API key's, a link's): refused from another origin (no login CSRF); else
+     * the session {@code start} gives sets its cookies and goes to the overview, or the sign-in page says
+     * {@code refusal} (401).
+     */
+    private void startSession(Context ctx, Supplier<Optional<String>> start, String refusal) {
         if (!sameOrigin(ctx)) {
             html(ctx, 403, signInPage("", "This form must be sent from Herald's own page."));
             return;
         }
-        Optional<String> token = sessions.signIn(ctx.formParam("api_key"));
+        Optional<String> token = start.get();
         if (token.isEmpty()) {
-            html(ctx, 401, signInPage("", "That key is not valid here: it must be an active API key with the CLIENT_ADMIN or VIEWER role."));
+            html(ctx, 401, signInPage("", refusal));
             return;
         }
-        signedIn(ctx, token.get());
-    }
-
-    /** Sets the session's cookies and goes to the overview. */
-    private void signedIn(Context ctx, String token) {
-        ctx.res().addHeader("Set-Cookie", sessions.cookie(token));
+        ctx.res().addHeader("Set-Cookie", sessions.cookie(token.get()));
         // The same session opens the review page when the key may review (a CLIENT_ADMIN's), so drafts are one click away.
         ReviewSessions review = sessions.review();
-        if (review.current(token).isPresent()) ctx.res().addHeader("Set-Cookie", review.cookie(token));
+        if (review.current(token.get()).isPresent()) ctx.res().addHeader("Set-Cookie", review.cookie(token.get()));
         ctx.redirect("/console", HttpStatus.SEE_OTHER);
     }
 
@@ -289,16 +294,7 @@ public final class Console {
     }
 
     private void linkSignIn(Context ctx) {
-        if (!sameOrigin(ctx)) {
-            html(ctx, 403, signInPage("", "This form must be sent from Herald's own page."));
-            return;
-        }
-        Optional<String> token = sessions.redeem(ctx.formParam("token"));
-        if (token.isEmpty()) {
-            html(ctx, 401, signInPage("", BAD_LINK));
-            return;
-        }
-        signedIn(ctx, token.get());
+        startSession(ctx, () -> sessions.redeem(ctx.formParam("token")), BAD_LINK);
     }
 
     private void signOut(Context ctx) {

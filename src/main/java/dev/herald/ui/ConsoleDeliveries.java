@@ -8,7 +8,6 @@ import dev.herald.util.Problem;
 import dev.herald.webhooks.EventPatterns;
 import dev.herald.webhooks.EventService;
 import dev.herald.webhooks.Webhook;
-import dev.herald.webhooks.WebhookChannel;
 import dev.herald.webhooks.WebhookService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpStatus;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 

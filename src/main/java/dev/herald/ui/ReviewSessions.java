@@ -98,8 +98,7 @@ public final class ReviewSessions {
 
     // ---- one-time sign-in links (herald admin console-link) ----
 
-    /** How long a sign-in link lasts unless the operator says otherwise, and the longest it may. */
-    public static final Duration LINK_LIFETIME = Duration.ofMinutes(15);
+    /** The longest a sign-in link may last (the command's default is 15 minutes). */
     public static final Duration LINK_MAX_LIFETIME = Duration.ofHours(24);
     /** The console page a link opens, with its token as the {@code token} query parameter. */
     public static final String LINK_PATH = "/console/link";
