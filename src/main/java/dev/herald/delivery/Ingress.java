@@ -4,6 +4,7 @@ import dev.herald.store.Database;
 import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -100,13 +101,19 @@ public final class Ingress {
      */
     public Receipt accept(IdempotencyKey key, Function<Queue, String> work) {
         if (key == null) return new Receipt(write(work), false);
-        return write(q -> {
-            Optional<String> seen = find(q.handle(), key, q.now() - idempotencyTtl.toMillis());
-            if (seen.isPresent()) return new Receipt(seen.get(), true);
-            String answer = work.apply(q);
-            store(q.handle(), key, answer, q.now());
-            return new Receipt(answer, false);
-        });
+        return write(q -> replay(q, key).orElseGet(() -> first(q, key, work)));
+    }
+
+    /** The answer kept for {@code key} within its TTL, replayed; throws the 422 refusal when the key came with another request. */
+    private Optional<Receipt> replay(Queue q, IdempotencyKey key) {
+        return find(q.handle(), key, q.now() - idempotencyTtl.toMillis()).map(answer -> new Receipt(answer, true));
+    }
+
+    /** Runs {@code work} and keeps its answer for {@code key} (when there is one). */
+    private static Receipt first(Queue q, IdempotencyKey key, Function<Queue, String> work) {
+        String answer = work.apply(q);
+        if (key != null) store(q.handle(), key, answer, q.now());
+        return new Receipt(answer, false);
     }
 
     /** One item of {@link #acceptAll}: its Idempotency-Key (may be null) and the work that queues it and returns its answer's JSON. */
@@ -123,27 +130,19 @@ public final class Ingress {
      */
     public List<ItemResult> acceptAll(List<Item> items) {
         return write(q -> {
-            List<ItemResult> out = new java.util.ArrayList<>(items.size());
+            List<ItemResult> out = new ArrayList<>(items.size());
             for (Item item : items) {
-                IdempotencyKey key = item.key();
-                if (key == null) {
-                    out.add(new ItemResult(new Receipt(item.work().apply(q), false), null));
-                    continue;
+                Optional<Receipt> seen = Optional.empty();
+                if (item.key() != null) {
+                    try {
+                        seen = replay(q, item.key());
+                    } catch (Problem p) {
+                        // Only the key's refusal is this item's alone; a throw from its work rolls the write back.
+                        out.add(new ItemResult(null, p));
+                        continue;
+                    }
                 }
-                Optional<String> seen;
-                try {
-                    seen = find(q.handle(), key, q.now() - idempotencyTtl.toMillis());
-                } catch (Problem p) {
-                    out.add(new ItemResult(null, p));
-                    continue;
-                }
-                if (seen.isPresent()) {
-                    out.add(new ItemResult(new Receipt(seen.get(), true), null));
-                    continue;
-                }
-                String answer = item.work().apply(q);
-                store(q.handle(), key, answer, q.now());
-                out.add(new ItemResult(new Receipt(answer, false), null));
+                out.add(new ItemResult(seen.orElseGet(() -> first(q, item.key(), item.work())), null));
             }
             return out;
         });
