@@ -50,13 +50,8 @@ final class EventRoutes {
             }
             String key = idempotencyKey(ctx);
             JsonBody body = JsonBody.parse(Http.bodyText(ctx), FIELDS);
-            String type = body.string("type", true);
-            if (!EventPatterns.isValidType(type)) {
-                throw ApiException.invalid("type", "'type' must be dot-separated words of letters, digits, _, - or : (at most "
-                        + EventPatterns.MAX_TYPE_LENGTH + " characters), like ticket.created");
-            }
-            JsonNode data = body.raw("data");
-            if (data == null || !data.isObject()) throw ApiException.invalid("data", "'data' is required and must be a JSON object");
+            String type = type(body, "type");
+            JsonNode data = data(body, "data");
             EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : Hashes.sha256Hex(raw));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
@@ -141,17 +136,9 @@ final class EventRoutes {
             String at = "events[" + i + "]";
             if (!(list.get(i) instanceof ObjectNode o)) throw ApiException.invalid(at, "'" + at + "' must be an object with 'type' and 'data'");
             JsonBody item = JsonBody.of(o, at).only(ITEM_FIELDS);
-            String type = item.string("type", true);
-            if (!EventPatterns.isValidType(type)) {
-                throw ApiException.invalid(at + ".type", "'" + at + ".type' must be dot-separated words of letters, digits, _, - or : (at most "
-                        + EventPatterns.MAX_TYPE_LENGTH + " characters), like ticket.created");
-            }
-            JsonNode data = item.raw("data");
-            if (data == null || !data.isObject()) throw ApiException.invalid(at + ".data", "'" + at + ".data' is required and must be a JSON object");
-            String key = item.string("idempotency_key", false);
-            if (key != null && (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
-                throw ApiException.invalid(at + ".idempotency_key", "'" + at + ".idempotency_key' must be 1 to 255 visible ASCII characters");
-            }
+            String type = type(item, at + ".type");
+            JsonNode data = data(item, at + ".data");
+            String key = checkedKey(item.string("idempotency_key", false), at + ".idempotency_key");
             String hash = null;
             if (key != null) {
                 // What a repeat must match: the item's type and data as parsed (not its whitespace or key).
@@ -168,13 +155,32 @@ final class EventRoutes {
     /** The request's {@code Idempotency-Key}, checked; null when absent. */
     static String idempotencyKey(io.javalin.http.Context ctx) {
         String key = ctx.header("Idempotency-Key");
-        if (key != null) {
-            key = key.trim();
-            if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-                throw ApiException.invalid("Idempotency-Key", "'Idempotency-Key' must be 1 to 255 visible ASCII characters");
-            }
+        return key == null ? null : checkedKey(key.trim(), "Idempotency-Key");
+    }
+
+    /** An idempotency key (null: none) as {@code field} gave it: 1 to 255 visible ASCII characters. */
+    private static String checkedKey(String key, String field) {
+        if (key != null && (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
+            throw ApiException.invalid(field, "'" + field + "' must be 1 to 255 visible ASCII characters");
         }
         return key;
+    }
+
+    /** An event's {@code type} (required), named {@code field} in a refusal. */
+    private static String type(JsonBody body, String field) {
+        String type = body.string("type", true);
+        if (!EventPatterns.isValidType(type)) {
+            throw ApiException.invalid(field, "'" + field + "' must be dot-separated words of letters, digits, _, - or : (at most "
+                    + EventPatterns.MAX_TYPE_LENGTH + " characters), like ticket.created");
+        }
+        return type;
+    }
+
+    /** An event's {@code data} (a required JSON object), named {@code field} in a refusal. */
+    private static JsonNode data(JsonBody body, String field) {
+        JsonNode data = body.raw("data");
+        if (data == null || !data.isObject()) throw ApiException.invalid(field, "'" + field + "' is required and must be a JSON object");
+        return data;
     }
 
 }
