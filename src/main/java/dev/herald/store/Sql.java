@@ -55,17 +55,7 @@ public final class Sql {
      * one thread uses for as long as it is open; pooled read connections must prepare per use.
      */
     public static PreparedStatement cached(Handle h, String sql) throws SQLException {
-        Connection c = h.getConnection();
-        Map<String, PreparedStatement> byText;
-        synchronized (CACHE) {
-            byText = CACHE.computeIfAbsent(c, k -> new HashMap<>());
-        }
-        PreparedStatement ps = byText.get(sql);
-        if (ps == null || ps.isClosed()) {
-            ps = c.prepareStatement(sql);
-            byText.put(sql, ps);
-        }
-        return ps;
+        return cached(h.getConnection(), sql);
     }
 
     /** A subquery yielding the ids of a JSON array bound to {@code param}: {@code id IN (} + this + {@code )}. */
