@@ -82,15 +82,7 @@ public final class Activity {
     /** The project's deliveries waiting or in flight, and how long the oldest due one has waited. */
     public QueueStats queue(String projectId) {
         long now = clock.millis();
-        return db.read(h -> h.createQuery("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND project_id = :p) "
-                        + "+ (SELECT COUNT(*) FROM deliveries WHERE status = 'in_flight' AND project_id = :p) AS depth, "
-                        + "(SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND project_id = :p AND next_attempt_at <= :now) AS oldest")
-                .bind("p", projectId).bind("now", now)
-                .map((rs, ctx) -> {
-                    long oldest = rs.getLong("oldest");
-                    boolean none = rs.wasNull();
-                    return new QueueStats(rs.getLong("depth"), none ? 0 : Math.max(0, now - oldest));
-                }).one());
+        return db.read(h -> QueueStats.read(h, now, projectId));
     }
 
     /**
