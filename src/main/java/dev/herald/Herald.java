@@ -40,6 +40,7 @@ import dev.herald.signing.KeyCheck;
 import dev.herald.signing.MasterKey;
 import dev.herald.signing.SecretBox;
 import dev.herald.store.Database;
+import dev.herald.store.Dialect;
 import dev.herald.ui.Console;
 import dev.herald.ui.ReviewPages;
 import dev.herald.ui.ReviewSessions;
@@ -150,6 +151,8 @@ public final class Herald implements AutoCloseable {
                                 cfg.pollInterval(), cfg.deliveryBatchSize(), cfg.workerDeadAfter()), clock, metrics);
                 Dispatcher d = dispatcher[0];
                 this.dispatcher = d;
+                // On SQLite this is the only worker: new deliveries with a free slot go straight to it, not through a claim.
+                if (db.dialect() == Dialect.SQLITE) ingress.handOffTo(d);
                 add("dispatcher", () -> {
                     email.applyTransportSetting();
                     d.start(timers);

@@ -42,24 +42,32 @@ final class DeliveryRepository {
         }
     }
 
-    /** Creates one pending delivery per target, due now. Returns their ids. */
-    public static List<String> insertDeliveries(Handle h, Message m, String channel, List<String> targetIds, long now) {
+    /**
+     * Creates one delivery per target, due now. Returns their ids. Where {@code leases[i]} is above 0 the
+     * delivery is handed straight to this node's dispatcher: stored in flight, leased to {@code owner}
+     * until then (no claim follows); otherwise it is stored pending. {@code leases} may be null (all pending).
+     */
+    public static List<String> insertDeliveries(Handle h, Message m, String channel, List<String> targetIds, long now, String owner, long[] leases) {
         List<String> ids = new ArrayList<>(targetIds.size());
         if (targetIds.isEmpty()) return ids;
         try {
             PreparedStatement ps = Sql.cached(h, "INSERT INTO deliveries (id, project_id, message_id, channel, target_id, status, attempts, "
-                    + "schedule_pos, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)");
-            for (String t : targetIds) {
+                    + "schedule_pos, next_attempt_at, lease_owner, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)");
+            for (int i = 0; i < targetIds.size(); i++) {
                 String id = Ids.uuid7(now);
                 ids.add(id);
+                boolean leased = leases != null && leases[i] > 0;
                 ps.setString(1, id);
                 ps.setString(2, m.projectId());
                 ps.setString(3, m.id());
                 ps.setString(4, channel);
-                ps.setString(5, t);
-                ps.setLong(6, now);
+                ps.setString(5, targetIds.get(i));
+                ps.setString(6, leased ? "in_flight" : "pending");
                 ps.setLong(7, now);
-                ps.setLong(8, now);
+                ps.setString(8, leased ? owner : null);
+                setLong(ps, 9, leased ? leases[i] : null);
+                ps.setLong(10, now);
+                ps.setLong(11, now);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -67,6 +75,19 @@ final class DeliveryRepository {
             throw new StoreException("cannot store deliveries: " + e.getMessage(), e);
         }
         return ids;
+    }
+
+    /** Whether any pending delivery is due at {@code now} (one step into the partial index deliveries_due). */
+    static boolean anyDue(Handle h, long now) {
+        try {
+            PreparedStatement ps = Sql.cached(h, "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1");
+            ps.setLong(1, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the queue: " + e.getMessage(), e);
+        }
     }
 
     /**

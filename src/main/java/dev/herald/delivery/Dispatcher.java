@@ -2,6 +2,7 @@ package dev.herald.delivery;
 
 import dev.herald.metrics.Metrics;
 import dev.herald.store.Database;
+import dev.herald.store.Dialect;
 import dev.herald.util.Ids;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +48,16 @@ public final class Dispatcher implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
     /** Deliveries whose attempts ended here and whose outcomes are not committed yet (still in_flight in the database). */
     private final Set<String> endedUnrecorded = ConcurrentHashMap.newKeySet();
+    /**
+     * Whether the last look at the queue found nothing due that this node could not take (SQLite only).
+     * While it holds, new deliveries with a free slot are handed over by {@link Ingress} instead of being
+     * claimed; anything queued as pending clears it, and the next claim looks again. Written on the
+     * writer's thread (claims and handovers both run there), so a handover never overtakes waiting work.
+     */
+    private volatile boolean queueClear;
+    /** Whether deliveries may be handed over at all: on SQLite, where this process is the only worker. */
+    private final boolean handOffs;
+    private final java.util.concurrent.ConcurrentLinkedQueue<HandedOver> handedOver = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Object signal = new Object();
     private boolean signalled;
     private ScheduledFuture<?> housekeeping;
@@ -65,8 +76,12 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.workerId = Ids.uuid7(clock.millis());
-        this.recorder = new Recorder(db, workerId, this::recorded, this::wake);
+        this.recorder = new Recorder(db, workerId, this::recorded, this::signal);
+        this.handOffs = db.dialect() == Dialect.SQLITE;
     }
+
+    /** Deliveries committed already leased to this dispatcher, with their messages. */
+    private record HandedOver(List<Claim> claims, Map<String, Message> messages) {}
 
     public String workerId() {
         return workerId;
@@ -85,8 +100,14 @@ public final class Dispatcher implements AutoCloseable {
         log.info("dispatcher {} started (concurrency {} global, {} per target)", workerId, settings.globalConcurrency(), settings.perTargetConcurrency());
     }
 
-    /** Tells the dispatcher new work may be due now (called after events are committed). */
+    /** Tells the dispatcher new work may be due now (called after work is committed or returned to the queue). */
     public void wake() {
+        queueClear = false;
+        signal();
+    }
+
+    /** Wakes the loop without saying anything of the queue: a slot came free, outcomes were recorded, work was handed over. */
+    private void signal() {
         synchronized (signal) {
             signalled = true;
             signal.notifyAll();
@@ -108,8 +129,19 @@ public final class Dispatcher implements AutoCloseable {
 
     private void loop() {
         long backoff = 0;
+        long pollNanos = settings.pollInterval().toNanos();
+        long lookedAt = System.nanoTime() - pollNanos;
         while (running) {
             try {
+                dispatchHandedOver();
+                // While the queue is clear, new work comes handed over and nothing else needs a claim until the
+                // next poll (retries that came due, leases returned, work queued without a wake).
+                long sinceLook = System.nanoTime() - lookedAt;
+                if (queueClear && sinceLook < pollNanos) {
+                    awaitSignal(Math.max(1, TimeUnit.NANOSECONDS.toMillis(pollNanos - sinceLook)));
+                    continue;
+                }
+                lookedAt = System.nanoTime();
                 List<Claim> claims = claimDue();
                 if (claims == null) {
                     awaitSignal(settings.pollInterval().toMillis());
@@ -120,7 +152,8 @@ public final class Dispatcher implements AutoCloseable {
                     awaitSignal(settings.pollInterval().toMillis());
                     continue;
                 }
-                dispatch(claims);
+                metrics.attemptsStarted(claims.size(), false);
+                dispatch(claims, Map.of());
                 // Fewer than asked for: nothing more is claimable until an attempt ends or work arrives, and
                 // both wake this loop; claiming again at once would only read the queue for nothing.
                 if (claims.size() < lastRequested) awaitSignal(settings.pollInterval().toMillis());
@@ -132,12 +165,50 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    private void dispatchHandedOver() {
+        for (HandedOver h; (h = handedOver.poll()) != null; ) {
+            metrics.attemptsStarted(h.claims().size(), true);
+            dispatch(h.claims(), h.messages());
+        }
+    }
+
+    /**
+     * Takes a slot for a new delivery of {@code targetId} over {@code channel}, which the caller stores
+     * leased to this worker and hands over after its commit ({@link #handOver}), or gives back
+     * ({@link #unreserve}) if the write fails. Returns the lease's end, or 0 when the delivery must be
+     * queued: no slot is free, work is already waiting (it goes first), or this dispatcher is not running.
+     * Called inside a write, on the writer's thread, where claims take their slots too.
+     */
+    long reserve(String channel, String targetId, long now) {
+        if (!handOffs || !running || !queueClear || !channels.containsKey(channel)) return 0;
+        if (inFlight.get() >= settings.globalConcurrency()) return 0;
+        AtomicInteger n = perTarget.get(targetId);
+        if (n != null && n.get() >= settings.perTargetConcurrency()) return 0;
+        take(targetId);
+        return now + settings.lease().toMillis();
+    }
+
+    /** Gives back a slot {@link #reserve} took, for a write that did not commit. */
+    void unreserve(String targetId) {
+        release(targetId);
+        signal();
+    }
+
+    /** Starts the attempts of deliveries committed already leased to this dispatcher (after {@link #reserve}). */
+    void handOver(List<Claim> claims, Map<String, Message> messages) {
+        handedOver.add(new HandedOver(claims, messages));
+        signal();
+    }
+
+    /** Pending work was queued inside a write under way: deliveries queued after it must not overtake it. */
+    void queued() {
+        queueClear = false;
+    }
+
     /** Leases as much due work as there are free slots for; null when every slot is taken (no claim made). */
     private List<Claim> claimDue() {
-        int free = settings.globalConcurrency() - inFlight.get();
-        if (free <= 0) return null;
-        lastRequested = Math.min(free, settings.batchSize());
-        return claim(lastRequested);
+        if (settings.globalConcurrency() - inFlight.get() <= 0) return null;
+        return claim();
     }
 
     /**
@@ -147,35 +218,59 @@ public final class Dispatcher implements AutoCloseable {
     List<Claim> claimOnce() {
         List<Claim> claims = claimDue();
         if (claims == null) return List.of();
-        if (!claims.isEmpty()) dispatch(claims);
+        if (!claims.isEmpty()) {
+            metrics.attemptsStarted(claims.size(), false);
+            dispatch(claims, Map.of());
+        }
         return claims;
     }
 
-    private List<Claim> claim(int limit) {
-        Map<String, Integer> busy = new HashMap<>();
-        Set<String> excluded = new HashSet<>();
-        perTarget.forEach((t, n) -> {
-            int v = n.get();
-            if (v > 0) busy.put(t, v);
-            if (v >= settings.perTargetConcurrency()) excluded.add(t);
-        });
-        long now = clock.millis();
-        long leaseUntil = now + settings.lease().toMillis();
-        Set<String> ended = Set.copyOf(endedUnrecorded);
-        return db.claim(h -> DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
-                settings.perTargetConcurrency(), busy, excluded, ended));
+    /**
+     * Claims due work for the free slots, taking their slots inside the claim's job: on SQLite that runs on
+     * the writer's thread, where {@link #reserve} takes slots too, so the two never count the same slot.
+     */
+    private List<Claim> claim() {
+        List<Claim> taken = new ArrayList<>();
+        try {
+            return db.claim(h -> {
+                taken.clear();
+                int limit = Math.min(settings.globalConcurrency() - inFlight.get(), settings.batchSize());
+                lastRequested = limit;
+                if (limit <= 0) return List.of();
+                Map<String, Integer> busy = new HashMap<>();
+                Set<String> excluded = new HashSet<>();
+                perTarget.forEach((t, n) -> {
+                    int v = n.get();
+                    if (v > 0) busy.put(t, v);
+                    if (v >= settings.perTargetConcurrency()) excluded.add(t);
+                });
+                long now = clock.millis();
+                long leaseUntil = now + settings.lease().toMillis();
+                Set<String> ended = Set.copyOf(endedUnrecorded);
+                List<Claim> claims = DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
+                        settings.perTargetConcurrency(), busy, excluded, ended);
+                for (Claim c : claims) take(c.targetId());
+                taken.addAll(claims);
+                if (handOffs) queueClear = claims.size() < limit && !DeliveryRepository.anyDue(h, now);
+                return claims;
+            });
+        } catch (RuntimeException e) {
+            for (Claim c : taken) release(c.targetId());
+            throw e;
+        }
     }
 
-    private void dispatch(List<Claim> claims) {
-        for (Claim c : claims) {
-            inFlight.incrementAndGet();
-            perTarget.computeIfAbsent(c.targetId(), k -> new AtomicInteger()).incrementAndGet();
-        }
-        Map<String, Message> messages = new HashMap<>();
+    /** Starts the attempts of claims whose slots are taken; {@code known} are messages at hand (the rest are read). */
+    private void dispatch(List<Claim> claims, Map<String, Message> known) {
+        Map<String, Message> messages = new HashMap<>(known);
         try {
             Set<String> ids = new HashSet<>();
-            for (Claim c : claims) ids.add(c.messageId());
-            for (Message m : db.read(h -> DeliveryRepository.messages(h, ids))) messages.put(m.id(), m);
+            for (Claim c : claims) {
+                if (!messages.containsKey(c.messageId())) ids.add(c.messageId());
+            }
+            if (!ids.isEmpty()) {
+                for (Message m : db.read(h -> DeliveryRepository.messages(h, ids))) messages.put(m.id(), m);
+            }
             Map<String, List<Claim>> byChannel = new HashMap<>();
             for (Claim c : claims) byChannel.computeIfAbsent(c.channel(), k -> new ArrayList<>()).add(c);
             byChannel.forEach((name, list) -> {
@@ -184,7 +279,7 @@ public final class Dispatcher implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             // Leave the claims leased: they return to the queue when the lease expires.
-            for (Claim c : claims) release(c);
+            for (Claim c : claims) release(c.targetId());
             throw e;
         }
         for (Claim c : claims) {
@@ -245,9 +340,9 @@ public final class Dispatcher implements AutoCloseable {
         // slot in the shared claim before the record (ended): a failure's record may pause its target (a
         // webhook's failure streak, 410 Gone), and a claim that overtook it would make one attempt too many.
         if (o.success()) endedUnrecorded.add(c.id());
-        release(c);
+        release(c.targetId());
         recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
-        wake();
+        signal();
     }
 
     private void recorded(Recorder.Finished f) {
@@ -255,10 +350,20 @@ public final class Dispatcher implements AutoCloseable {
         metrics.delivery(f.claim().channel(), f.label());
     }
 
-    private void release(Claim c) {
+    /** Takes a slot of {@code targetId} (and one of the global limit). */
+    private void take(String targetId) {
+        inFlight.incrementAndGet();
+        perTarget.compute(targetId, (k, n) -> {
+            if (n == null) return new AtomicInteger(1);
+            n.incrementAndGet();
+            return n;
+        });
+    }
+
+    /** Gives back a slot that {@link #take} took. */
+    private void release(String targetId) {
         inFlight.decrementAndGet();
-        AtomicInteger n = perTarget.get(c.targetId());
-        if (n != null && n.decrementAndGet() <= 0) perTarget.remove(c.targetId(), n);
+        perTarget.computeIfPresent(targetId, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     /**
@@ -296,6 +401,12 @@ public final class Dispatcher implements AutoCloseable {
         if (housekeeping != null) housekeeping.cancel(false);
         try {
             if (thread != null) thread.join(5_000);
+            // Work handed over after the loop's last turn is leased to this worker: attempt it now rather than at the lease's end.
+            try {
+                dispatchHandedOver();
+            } catch (RuntimeException e) {
+                log.warn("could not start the attempts handed over at shutdown ({}); they are attempted when their leases expire", e.getMessage());
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
         } catch (InterruptedException e) {

@@ -5,10 +5,14 @@ import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one door into the queue. Every way in (API events, emails, approved customer emails, Slack
@@ -22,10 +26,12 @@ import org.jdbi.v3.core.Handle;
  * else started (the dispatcher's recorder), which wakes its own dispatcher after each batch.
  */
 public final class Ingress {
+    private static final Logger log = LoggerFactory.getLogger(Ingress.class);
     private final Database db;
     private final Clock clock;
     private final Duration idempotencyTtl;
     private final Runnable wake;
+    private volatile Dispatcher dispatcher;
 
     /** @param wake tells this node's dispatcher and, on PostgreSQL, every node's that work is due */
     public Ingress(Database db, Clock clock, Duration idempotencyTtl, Runnable wake) {
@@ -48,11 +54,19 @@ public final class Ingress {
     public static final class Queue {
         private final Handle handle;
         private final long now;
+        /** This node's dispatcher when it takes work handed over (SQLite), else null. */
+        private final Dispatcher dispatcher;
+        /** Whether deliveries queued here may be handed over: only in a write this Ingress started, which hands them over after its commit. */
+        private final boolean handOff;
+        private final List<Claim> handedOver = new ArrayList<>();
+        private final Map<String, Message> messages = new HashMap<>();
         private int queued;
 
-        private Queue(Handle handle, long now) {
+        private Queue(Handle handle, long now, Dispatcher dispatcher, boolean handOff) {
             this.handle = handle;
             this.now = now;
+            this.dispatcher = dispatcher;
+            this.handOff = handOff && dispatcher != null;
         }
 
         /** The write's handle, for the feature's own rows (committed with the message). */
@@ -65,18 +79,60 @@ public final class Ingress {
             return now;
         }
 
-        /** Stores {@code m} and one pending delivery per target over {@code channel}, due now; returns the delivery ids in order. */
+        /**
+         * Stores {@code m} and one delivery per target over {@code channel}, due now; returns the delivery ids
+         * in order. A delivery whose target has a free slot in this node's dispatcher, when nothing else is
+         * waiting in the queue, is stored already leased to it and handed over after the commit (no claim).
+         */
         public List<String> enqueue(Message m, String channel, List<String> targetIds) {
             DeliveryRepository.insertMessage(handle, m);
-            List<String> ids = DeliveryRepository.insertDeliveries(handle, m, channel, targetIds, now);
-            queued += ids.size();
+            long[] leases = null;
+            int handed = 0;
+            if (handOff) {
+                leases = new long[targetIds.size()];
+                for (int i = 0; i < leases.length; i++) {
+                    leases[i] = dispatcher.reserve(channel, targetIds.get(i), now);
+                    if (leases[i] > 0) handed++;
+                }
+            }
+            List<String> ids;
+            try {
+                ids = DeliveryRepository.insertDeliveries(handle, m, channel, targetIds, now, handed > 0 ? dispatcher.workerId() : null, leases);
+            } catch (RuntimeException e) {
+                for (int i = 0; handed > 0 && i < leases.length; i++) {
+                    if (leases[i] > 0) dispatcher.unreserve(targetIds.get(i));
+                }
+                throw e;
+            }
+            for (int i = 0; handed > 0 && i < leases.length; i++) {
+                if (leases[i] > 0) handedOver.add(new Claim(ids.get(i), m.projectId(), m.id(), channel, targetIds.get(i), 0, 0, leases[i]));
+            }
+            if (handed > 0) messages.put(m.id(), m);
+            requeued(targetIds.size() - handed);
             return ids;
         }
 
         /** Counts deliveries put back in the queue in this write (a retry, a replay), so the dispatchers are woken. */
         void requeued(int n) {
+            if (n <= 0) return;
             queued += n;
+            if (dispatcher != null) dispatcher.queued();
         }
+
+        /** After the write: hands the deliveries leased in it to the dispatcher if it committed, gives their slots back if not. */
+        private void settle(boolean committed) {
+            if (handedOver.isEmpty()) return;
+            if (committed) {
+                dispatcher.handOver(List.copyOf(handedOver), Map.copyOf(messages));
+            } else {
+                for (Claim c : handedOver) dispatcher.unreserve(c.targetId());
+            }
+        }
+    }
+
+    /** Has deliveries queued in this Ingress's writes handed straight to {@code d} when it has room (SQLite, one node). */
+    public void handOffTo(Dispatcher d) {
+        this.dispatcher = d;
     }
 
     /**
@@ -85,10 +141,18 @@ public final class Ingress {
      */
     public <T> T write(Function<Queue, T> work) {
         long now = clock.millis();
+        Dispatcher d = dispatcher;
         Queue[] q = new Queue[1];
         T result = db.writer().execute(h -> {
-            q[0] = new Queue(h, now);
+            q[0] = new Queue(h, now, d, true);
             return work.apply(q[0]);
+        }, (r, failure) -> {
+            if (q[0] == null) return;
+            try {
+                q[0].settle(failure == null);
+            } catch (RuntimeException e) {
+                log.error("could not hand deliveries to the dispatcher; they are attempted when their leases expire", e);
+            }
         });
         if (q[0].queued > 0) wake.run();
         return result;
@@ -153,7 +217,7 @@ public final class Ingress {
      * outcomes produce events (webhook.disabled) and operator emails. That write's owner wakes the dispatcher.
      */
     public Queue within(Handle h) {
-        return new Queue(h, clock.millis());
+        return new Queue(h, clock.millis(), dispatcher, false);
     }
 
     private static Optional<String> find(Handle h, IdempotencyKey k, long notBefore) {

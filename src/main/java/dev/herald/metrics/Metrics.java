@@ -34,6 +34,8 @@ public final class Metrics implements AutoCloseable {
     private final Map<String, Timer> requests = new ConcurrentHashMap<>();
     private final Counter eventsAccepted;
     private final Counter webhooksDisabled;
+    private final Counter startedClaimed;
+    private final Counter startedHandedOver;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final AtomicLong mailMessages = new AtomicLong();
     private final AtomicLong mailRawBytes = new AtomicLong();
@@ -61,6 +63,8 @@ public final class Metrics implements AutoCloseable {
         Gauge.builder("herald.mail.stored.bytes", mailAttachmentBytes, AtomicLong::get).tag("part", "attachments")
                 .description("Bytes of stored inbound mail, raw messages and attachments (decoded)").baseUnit("bytes").register(registry);
         webhooksDisabled = Counter.builder("herald.webhooks.disabled").description("Webhooks disabled automatically").register(registry);
+        startedClaimed = started("claimed");
+        startedHandedOver = started("handed_over");
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -94,6 +98,16 @@ public final class Metrics implements AutoCloseable {
     public void delivery(String channel, String outcome) {
         deliveries.computeIfAbsent(channel + "/" + outcome, k -> Counter.builder("herald.deliveries").description("Delivery attempts by channel and outcome")
                 .tag("channel", channel).tag("outcome", outcome).register(registry)).increment();
+    }
+
+    private Counter started(String path) {
+        return Counter.builder("herald.attempts.started").description("Attempts this worker started, by how their deliveries reached it")
+                .tag("path", path).register(registry);
+    }
+
+    /** Counts attempts started: {@code handedOver} for deliveries handed over as they were accepted, else claimed from the queue. */
+    public void attemptsStarted(int n, boolean handedOver) {
+        (handedOver ? startedHandedOver : startedClaimed).increment(n);
     }
 
     public void attemptLatency(String channel, Duration d) {

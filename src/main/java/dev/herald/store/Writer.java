@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -94,6 +95,16 @@ public final class Writer implements AutoCloseable {
     /** Runs a job and waits for its commit. Exceptions thrown by the job are rethrown as they are. */
     public <T> T execute(Job<T> job) {
         return await(submit(job));
+    }
+
+    /**
+     * {@link #execute}, with {@code settled} called once the job's fate is known, before this returns:
+     * with the result after the commit, or with the failure (the job's exception, or the batch's) after the
+     * rollback. Unlike code after {@code execute}, it runs even if the waiting thread is interrupted. It must not
+     * throw: its exception would replace the job's result.
+     */
+    public <T> T execute(Job<T> job, BiConsumer<? super T, ? super Throwable> settled) {
+        return await(submit(job).whenComplete(settled));
     }
 
     /** {@link #execute} for a job that {@link #submitRelaxed} describes. */

@@ -161,7 +161,7 @@ final class DispatcherHarness implements AutoCloseable {
             Message m = new Message(UUID.randomUUID().toString(), PROJECT, "event", "test.event",
                     ("{\"to\":\"" + target + "\"}").getBytes(StandardCharsets.UTF_8), at);
             DeliveryRepository.insertMessage(h, m);
-            return DeliveryRepository.insertDeliveries(h, m, channel, List.of(target), at).get(0);
+            return DeliveryRepository.insertDeliveries(h, m, channel, List.of(target), at, null, null).get(0);
         });
     }
 

@@ -142,15 +142,17 @@ final class FakeChannel implements Channel {
         maxOpen.accumulateAndGet(now, Math::max);
         int t = openPerTarget.computeIfAbsent(target, k -> new AtomicInteger()).incrementAndGet();
         maxOpenPerTarget.computeIfAbsent(target, k -> new AtomicInteger()).accumulateAndGet(t, Math::max);
-        // Counted down in the thread that completes the attempt, before complete() returns to the test.
-        f.whenComplete((o, e) -> {
+        // Counted down in the thread that completes the attempt, before complete() returns to the test, and
+        // before the dispatcher hears of the outcome (it is given the counted future): a started dispatcher
+        // may begin the next attempt of the target as soon as it hears.
+        CompletableFuture<AttemptOutcome> counted = f.whenComplete((o, e) -> {
             open.decrementAndGet();
             openPerTarget.get(target).decrementAndGet();
         });
         attempts.add(new Attempt(claim, message, clock.millis(), f));
         AttemptOutcome answer = answers.get(target);
         if (answer != null) f.complete(answer);
-        return f;
+        return counted;
     }
 
     @Override
