@@ -250,7 +250,17 @@ public final class Writer implements AutoCloseable {
                     currentSync = level;
                 }
             }
-            control.execute(dialect.beginWrite());
+            try {
+                control.execute(dialect.beginWrite());
+            } catch (SQLException | RuntimeException e) {
+                // Nothing of the batch has reached the database: a connection that broke while the writer held
+                // it idle (the server restarted, a proxy dropped it) is replaced and the batch run again.
+                if (mayRetry && StoreException.isConnectionLoss(e)) {
+                    closeHandle();
+                    throw new RetryBatch(e);
+                }
+                throw e;
+            }
             try {
                 for (int i = 0; i < batch.size(); i++) {
                     if (failures[i] != null) continue;

@@ -203,4 +203,25 @@ class SharedDatabaseTest {
             assertThat(receiver.requests("/r")).extracting(r -> r.bodyText().contains("\"during\"")).containsOnly(false);
         }
     }
+
+    @Test
+    void aWriteAfterTheDatabaseDroppedTheIdleConnectionsIsAccepted() throws Exception {
+        TestDatabases.Server server = TestDatabases.server();
+        String[] hp = server.hostAndPort().split(":");
+        TcpProxy proxy = new TcpProxy(hp[0], Integer.parseInt(hp[1]));
+        open.add(proxy);
+        String schema = url.replaceAll(".*currentSchema=", "");
+        TestHerald h = node(server.heraldUrlVia(proxy.port(), schema), Map.of());
+        Api api = h.newProject("dropped");
+        assertThat(api.post("/api/v1/events", "{\"type\":\"before\",\"data\":{}}").status()).isEqualTo(202);
+
+        // Every connection Herald holds is reset while idle (a database restart, a proxy's idle timeout), and
+        // the database is there again at once. The pool checks the connections it lends; the writer keeps one.
+        proxy.cut();
+        proxy.restore();
+        Await.until("reads answering again", () -> api.get("/api/v1/webhooks").status() == 200);
+
+        Api.Res r = api.post("/api/v1/events", "{\"type\":\"after\",\"data\":{}}");
+        assertThat(r.status()).as("the first write after the drop: %s", r).isEqualTo(202);
+    }
 }
