@@ -165,11 +165,18 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Starts everything handed over since the last turn as one batch, so its channels load their targets once. */
     private void dispatchHandedOver() {
+        HandedOver first = handedOver.poll();
+        if (first == null) return;
+        List<Claim> claims = new ArrayList<>(first.claims());
+        Map<String, Message> messages = new HashMap<>(first.messages());
         for (HandedOver h; (h = handedOver.poll()) != null; ) {
-            metrics.attemptsStarted(h.claims().size(), true);
-            dispatch(h.claims(), h.messages());
+            claims.addAll(h.claims());
+            messages.putAll(h.messages());
         }
+        metrics.attemptsStarted(claims.size(), true);
+        dispatch(claims, messages);
     }
 
     /**
