@@ -355,6 +355,8 @@ public final class Dispatcher implements AutoCloseable {
     private void recorded(Recorder.Finished f) {
         endedUnrecorded.remove(f.claim().id());
         metrics.delivery(f.claim().channel(), f.label());
+        // A retry is back in the queue (perhaps due at once, after a Retry-After of 0): the next turn claims.
+        if (f.transition().status().equals("pending")) queueClear = false;
     }
 
     /** Takes a slot of {@code targetId} (and one of the global limit). */

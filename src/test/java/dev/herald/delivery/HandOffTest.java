@@ -44,8 +44,12 @@ class HandOffTest {
 
     /** Starts a dispatcher (its poll an hour: it looks at the queue once at the start, then only when woken) wired as Herald wires it. */
     private void start(int perTarget) {
+        start(perTarget, DispatcherHarness.policy(Duration.ofMinutes(5)));
+    }
+
+    private void start(int perTarget, RetryPolicy retry) {
         metrics = new Metrics();
-        dispatcher = new Dispatcher(harness.db, List.of(channel), DispatcherHarness.policy(Duration.ofMinutes(5)),
+        dispatcher = new Dispatcher(harness.db, List.of(channel), retry,
                 new Dispatcher.Settings(50, perTarget, Duration.ofSeconds(30), Duration.ofHours(1), 50, Duration.ofSeconds(60)),
                 harness.clock, metrics);
         ingress = new Ingress(harness.db, harness.clock, Duration.ofHours(1), dispatcher::wake);
@@ -147,6 +151,18 @@ class HandOffTest {
         String next = publish("t");
         awaitOpen(next).finish(ok());
         assertThat(harness.awaitAttempts(next, 1).status()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aRetryDueAtOnceIsClaimedWithoutWaitingForThePoll() {
+        start(4, DispatcherHarness.policy(Duration.ofMinutes(5), 0.5));
+        channel.schedule("r", Duration.ZERO);
+        String d = publish("r");
+        awaitOpen(d).finish(DispatcherHarness.failed(500, "try again"));
+        // The next poll is an hour away: only the recorded retry can bring the second attempt.
+        await("a second attempt of " + d, () -> channel.attemptsOf(d).size() == 2);
+        channel.attemptsOf(d).get(1).finish(ok());
+        assertThat(harness.awaitAttempts(d, 2).status()).isEqualTo("succeeded");
     }
 
     private FakeChannel.Attempt awaitOpen(String deliveryId) {
