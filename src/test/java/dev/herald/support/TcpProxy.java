@@ -3,6 +3,7 @@ package dev.herald.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -32,17 +33,35 @@ public final class TcpProxy implements AutoCloseable {
         return port;
     }
 
-    /** Starts accepting again on the same port. */
+    /**
+     * Starts accepting again on the same port. Right after {@link #cut} the port may still be held: a
+     * listening socket closed while a thread is blocked in its accept is released only when that thread
+     * wakes. The bind is tried again until it succeeds (for up to {@link Await#PATIENCE}).
+     */
     public synchronized void restore() {
         if (server != null) return;
-        try {
-            ServerSocket s = new ServerSocket();
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            server = s;
-            Thread.ofVirtual().start(() -> accept(s));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        long deadline = System.nanoTime() + Await.PATIENCE.toNanos();
+        while (true) {
+            try {
+                ServerSocket s = new ServerSocket();
+                s.setReuseAddress(true);
+                try {
+                    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                } catch (BindException e) {
+                    s.close();
+                    if (System.nanoTime() > deadline) throw e;
+                    Thread.sleep(10);
+                    continue;
+                }
+                server = s;
+                Thread.ofVirtual().start(() -> accept(s));
+                return;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 
