@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,32 +37,29 @@ public final class TcpProxy implements AutoCloseable {
     /**
      * Starts accepting again on the same port. Right after {@link #cut} the port may still be held: a
      * listening socket closed while a thread is blocked in its accept is released only when that thread
-     * wakes. The bind is tried again until it succeeds (for up to {@link Await#PATIENCE}).
+     * wakes. The bind is tried again until it succeeds ({@link Await}).
      */
     public synchronized void restore() {
         if (server != null) return;
-        long deadline = System.nanoTime() + Await.PATIENCE.toNanos();
-        while (true) {
+        ServerSocket s = Await.until("port " + port + " free to listen on again", this::listen, Objects::nonNull);
+        server = s;
+        Thread.ofVirtual().start(() -> accept(s));
+    }
+
+    /** A socket listening on this proxy's port, or null while the port is still held. */
+    private ServerSocket listen() {
+        try {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
             try {
-                ServerSocket s = new ServerSocket();
-                s.setReuseAddress(true);
-                try {
-                    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                } catch (BindException e) {
-                    s.close();
-                    if (System.nanoTime() > deadline) throw e;
-                    Thread.sleep(10);
-                    continue;
-                }
-                server = s;
-                Thread.ofVirtual().start(() -> accept(s));
-                return;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return s;
+            } catch (BindException e) {
+                s.close();
+                return null;
             }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
