@@ -51,6 +51,19 @@ class SharedDatabaseTest {
         return h;
     }
 
+    /** A relay to the test's PostgreSQL server that the test can cut and restore; closed after the test. */
+    TcpProxy proxy() {
+        String[] hp = TestDatabases.server().hostAndPort().split(":");
+        TcpProxy proxy = new TcpProxy(hp[0], Integer.parseInt(hp[1]));
+        open.add(proxy);
+        return proxy;
+    }
+
+    /** A node on this test's schema whose every database connection goes through {@code proxy}. */
+    TestHerald nodeVia(TcpProxy proxy) {
+        return node(TestDatabases.server().heraldUrlVia(proxy.port(), url.replaceAll(".*currentSchema=", "")), Map.of());
+    }
+
     @Test
     void nodesStartingTogetherOnAnEmptyDatabaseMigrateItOnce() {
         List<CompletableFuture<TestHerald>> starting = new ArrayList<>();
@@ -171,14 +184,10 @@ class SharedDatabaseTest {
 
     @Test
     void whenTheDatabaseGoesAwayTheApiAnswers503AndWorkResumesWhenItReturns() throws Exception {
-        TestDatabases.Server server = TestDatabases.server();
-        String[] hp = server.hostAndPort().split(":");
-        TcpProxy proxy = new TcpProxy(hp[0], Integer.parseInt(hp[1]));
-        open.add(proxy);
-        String schema = url.replaceAll(".*currentSchema=", "");
+        TcpProxy proxy = proxy();
         try (Receiver receiver = new Receiver()) {
             receiver.on("/r", Reply.ok());
-            TestHerald h = node(server.heraldUrlVia(proxy.port(), schema), Map.of());
+            TestHerald h = nodeVia(proxy);
             Api api = h.newProject("outage");
             assertThat(api.post("/api/v1/webhooks", "{\"url\":\"" + receiver.url("/r") + "\",\"events\":[\"*\"]}").status()).isEqualTo(201);
             for (int i = 0; i < 5; i++) assertThat(api.post("/api/v1/events", "{\"type\":\"before\",\"data\":{}}").status()).isEqualTo(202);
@@ -206,12 +215,8 @@ class SharedDatabaseTest {
 
     @Test
     void aWriteAfterTheDatabaseDroppedTheIdleConnectionsIsAccepted() throws Exception {
-        TestDatabases.Server server = TestDatabases.server();
-        String[] hp = server.hostAndPort().split(":");
-        TcpProxy proxy = new TcpProxy(hp[0], Integer.parseInt(hp[1]));
-        open.add(proxy);
-        String schema = url.replaceAll(".*currentSchema=", "");
-        TestHerald h = node(server.heraldUrlVia(proxy.port(), schema), Map.of());
+        TcpProxy proxy = proxy();
+        TestHerald h = nodeVia(proxy);
         Api api = h.newProject("dropped");
         assertThat(api.post("/api/v1/events", "{\"type\":\"before\",\"data\":{}}").status()).isEqualTo(202);
 
