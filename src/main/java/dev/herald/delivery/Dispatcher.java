@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ public final class Dispatcher implements AutoCloseable {
     private volatile boolean queueClear;
     /** Whether deliveries may be handed over at all: on SQLite, where this process is the only worker. */
     private final boolean handOffs;
-    private final java.util.concurrent.ConcurrentLinkedQueue<HandedOver> handedOver = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<HandedOver> handedOver = new ConcurrentLinkedQueue<>();
     private final Object signal = new Object();
     private boolean signalled;
     private ScheduledFuture<?> housekeeping;

@@ -86,30 +86,40 @@ public final class Ingress {
          */
         public List<String> enqueue(Message m, String channel, List<String> targetIds) {
             DeliveryRepository.insertMessage(handle, m);
-            long[] leases = null;
-            int handed = 0;
-            if (handOff) {
-                leases = new long[targetIds.size()];
-                for (int i = 0; i < leases.length; i++) {
-                    leases[i] = dispatcher.reserve(channel, targetIds.get(i), now);
-                    if (leases[i] > 0) handed++;
-                }
-            }
+            long[] leases = handOff ? reserve(channel, targetIds) : null;
             List<String> ids;
             try {
-                ids = DeliveryRepository.insertDeliveries(handle, m, channel, targetIds, now, handed > 0 ? dispatcher.workerId() : null, leases);
+                ids = DeliveryRepository.insertDeliveries(handle, m, channel, targetIds, now, leases == null ? null : dispatcher.workerId(), leases);
             } catch (RuntimeException e) {
-                for (int i = 0; handed > 0 && i < leases.length; i++) {
-                    if (leases[i] > 0) dispatcher.unreserve(targetIds.get(i));
-                }
+                if (leases != null) release(targetIds, leases);
                 throw e;
             }
-            for (int i = 0; handed > 0 && i < leases.length; i++) {
-                if (leases[i] > 0) handedOver.add(new Claim(ids.get(i), m.projectId(), m.id(), channel, targetIds.get(i), 0, 0, leases[i]));
+            int handed = 0;
+            for (int i = 0; leases != null && i < leases.length; i++) {
+                if (leases[i] == 0) continue;
+                handedOver.add(new Claim(ids.get(i), m.projectId(), m.id(), channel, targetIds.get(i), 0, 0, leases[i]));
+                handed++;
             }
             if (handed > 0) messages.put(m.id(), m);
             requeued(targetIds.size() - handed);
             return ids;
+        }
+
+        /** A slot in the dispatcher per target that has one free (its lease deadline, 0 where none); null when none has. */
+        private long[] reserve(String channel, List<String> targetIds) {
+            long[] leases = new long[targetIds.size()];
+            boolean any = false;
+            for (int i = 0; i < leases.length; i++) {
+                leases[i] = dispatcher.reserve(channel, targetIds.get(i), now);
+                any |= leases[i] > 0;
+            }
+            return any ? leases : null;
+        }
+
+        private void release(List<String> targetIds, long[] leases) {
+            for (int i = 0; i < leases.length; i++) {
+                if (leases[i] > 0) dispatcher.unreserve(targetIds.get(i));
+            }
         }
 
         /** Counts deliveries put back in the queue in this write (a retry, a replay), so the dispatchers are woken. */
