@@ -96,7 +96,7 @@ public final class Ingress {
             }
             int handed = 0;
             for (int i = 0; leases != null && i < leases.length; i++) {
-                if (leases[i] == 0) continue;
+                if (leases[i] <= 0) continue;
                 handedOver.add(new Claim(ids.get(i), m.projectId(), m.id(), channel, targetIds.get(i), 0, 0, leases[i]));
                 handed++;
             }
@@ -105,7 +105,7 @@ public final class Ingress {
             return ids;
         }
 
-        /** A slot in the dispatcher per target that has one free (its lease deadline, 0 where none); null when none has. */
+        /** A slot in the dispatcher per target that has one free (its lease deadline; 0 or less where none); null when none has. */
         private long[] reserve(String channel, List<String> targetIds) {
             long[] leases = new long[targetIds.size()];
             boolean any = false;
