@@ -208,6 +208,11 @@ public final class Dispatcher implements AutoCloseable {
         signal();
     }
 
+    /** Whether new work may be handed over now (the last look found nothing waiting); for tests. */
+    boolean queueClear() {
+        return queueClear;
+    }
+
     /** Pending work was queued inside a write under way: deliveries queued after it must not overtake it. */
     void queued() {
         queueClear = false;
