@@ -9,10 +9,12 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
 /**
  * Bounds every request body at its path's limit: a read that would pass the limit (or any read of a
@@ -21,6 +23,12 @@ import java.nio.charset.StandardCharsets;
  * favour of this one because it logs a WARN line for every oversized body; this one only counts the
  * refusal in the rate-limited {@link ClientErrorLog}. The hazard it guards: an unbounded body read
  * exhausts memory.
+ *
+ * <p>After a refused request has been answered, the connection is closed without a reset (see
+ * {@link #lingeringClose}). Closing a connection with the client's bytes still unread makes the kernel
+ * reset it, and a reset can destroy the {@code 413} before the client reads it: clients that write the
+ * whole body before reading (the JDK's, most others) then see only a broken connection. A body more than
+ * {@link #DRAIN_BYTES} past the limit is not read at all.
  */
 final class BodyLimit implements Filter {
     /** A body over the limit. */
@@ -38,6 +46,9 @@ final class BodyLimit implements Filter {
         }
     }
 
+    /** How much of a refused body is read and discarded so the client reads its answer (bounded work: 16 MiB). */
+    static final long DRAIN_BYTES = 16L << 20;
+
     private final java.util.function.ToLongFunction<String> maxBytes;
 
     /** @param maxBytes the limit for a request path (the HTTP inbox takes whole mail messages, other routes far less) */
@@ -47,12 +58,40 @@ final class BodyLimit implements Filter {
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
-        chain.doFilter(req instanceof HttpServletRequest h ? new Bounded(h, maxBytes.applyAsLong(h.getRequestURI())) : req, res);
+        if (!(req instanceof HttpServletRequest h)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        Bounded bounded = new Bounded(h, maxBytes.applyAsLong(h.getRequestURI()));
+        try {
+            chain.doFilter(bounded, res);
+        } finally {
+            if (bounded.in != null && bounded.in.refused) lingeringClose(h, res, bounded.in);
+        }
+    }
+
+    /**
+     * Ends a connection whose request body was refused the way a careful server does (nginx's "lingering
+     * close"): the whole answer is written, the sending half is closed (the client sees the end of the answer),
+     * then what the client still sends is read and discarded until it stops, up to {@link #DRAIN_BYTES}.
+     * Only after that does Jetty close the connection, so no unread byte turns the close into a reset.
+     */
+    private static void lingeringClose(HttpServletRequest req, ServletResponse res, Limited in) {
+        if (!req.getProtocol().startsWith("HTTP/1.")) return;
+        try {
+            // Said in the answer too, so the client does not keep the connection for another request.
+            if (res instanceof HttpServletResponse r && !r.isCommitted()) r.setHeader("Connection", "close");
+            res.getOutputStream().close();
+            ServletContextRequest.getServletContextRequest(req).getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        in.drain();
     }
 
     private static final class Bounded extends HttpServletRequestWrapper {
         private final long max;
-        private ServletInputStream in;
+        private Limited in;
 
         Bounded(HttpServletRequest req, long max) {
             super(req);
@@ -77,6 +116,8 @@ final class BodyLimit implements Filter {
         private final long max;
         private final long declared;
         private long count;
+        private boolean refused;
+        private boolean async;
 
         Limited(ServletInputStream in, long max, long declared) {
             this.in = in;
@@ -85,7 +126,25 @@ final class BodyLimit implements Filter {
         }
 
         private void check() {
-            if (declared > max || count > max) throw new TooLarge(max);
+            if (declared > max || count > max) {
+                refused = true;
+                throw new TooLarge(max);
+            }
+        }
+
+        /** Reads and discards what is left of a refused body, when that is at most {@link #DRAIN_BYTES}. */
+        void drain() {
+            if (async || (declared >= 0 && declared - count > DRAIN_BYTES)) return;
+            byte[] buf = new byte[16 * 1024];
+            try {
+                for (long left = DRAIN_BYTES; left > 0; ) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) return;
+                    left -= n;
+                }
+            } catch (IOException | RuntimeException gone) {
+                // the client went away: nothing is left to keep clean
+            }
         }
 
         @Override
@@ -123,6 +182,7 @@ final class BodyLimit implements Filter {
 
         @Override
         public void setReadListener(ReadListener listener) {
+            async = true;
             in.setReadListener(listener);
         }
     }
