@@ -66,12 +66,33 @@ final class BodyLimit implements Filter {
         try {
             chain.doFilter(bounded, res);
         } finally {
-            if (bounded.in != null && bounded.in.refused) lingeringClose(h, res, bounded.in);
+            if (bounded.in != null && bounded.in.refused) {
+                lingeringClose(h, res, bounded.in);
+            } else if (res instanceof HttpServletResponse r && r.getStatus() >= 400 && hasBody(h)) {
+                // Refused for another reason (a bad key, a missing role, a declared length over a route's own
+                // limit) without reading the body: the same care, unless the body was read to its end.
+                Limited in = unread(bounded);
+                if (in != null) lingeringClose(h, res, in);
+            }
         }
     }
 
+    /** The body's stream when some of the body is still unread, else null (also when Jetty read it itself, as a form). */
+    private static Limited unread(Bounded req) {
+        try {
+            Limited in = (Limited) req.getInputStream();
+            return in.isFinished() ? null : in;
+        } catch (IOException | IllegalStateException e) {
+            return null;
+        }
+    }
+
+    private static boolean hasBody(HttpServletRequest req) {
+        return req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+    }
+
     /**
-     * Ends a connection whose request body was refused the way a careful server does (nginx's "lingering
+     * Ends a connection whose request body was refused (or left unread by an error answer) the way a careful server does (nginx's "lingering
      * close"): the whole answer is written, the sending half is closed (the client sees the end of the answer),
      * then what the client still sends is read and discarded until it stops, up to {@link #DRAIN_BYTES}.
      * Only after that does Jetty close the connection, so no unread byte turns the close into a reset.
