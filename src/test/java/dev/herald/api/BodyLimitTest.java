@@ -82,28 +82,25 @@ class BodyLimitTest {
 
     @Test
     void theJdkClientReadsThe413EveryTime() throws Exception {
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            String big = "{\"type\":\"a.b\",\"data\":{\"x\":\"" + "a".repeat(1_100_000) + "\"}}";
-            for (int i = 0; i < 30; i++) {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + herald.port() + "/api/v1/events"))
-                        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(r.statusCode()).isEqualTo(413);
-            }
-        }
+        postThirtyTimes(key, 1_100_000, 413, "\"payload_too_large\"");
     }
 
     @Test
     void anErrorAnsweredBeforeTheBodyIsReadReachesTheClientEveryTime() throws Exception {
         // A bad key is refused before the (allowed) body is read: the rest of the body is read after the answer.
+        postThirtyTimes("not-a-key", 900_000, 401, "\"unauthorized\"");
+    }
+
+    /** Thirty events of about {@code size} bytes, one after another, through the JDK's client (which reuses connections). */
+    private static void postThirtyTimes(String bearer, int size, int status, String errorCode) throws Exception {
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            String body = "{\"type\":\"a.b\",\"data\":{\"x\":\"" + "a".repeat(900_000) + "\"}}";
+            String body = "{\"type\":\"a.b\",\"data\":{\"x\":\"" + "a".repeat(size) + "\"}}";
             for (int i = 0; i < 30; i++) {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + herald.port() + "/api/v1/events"))
-                        .header("Authorization", "Bearer not-a-key").header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(r.statusCode()).isEqualTo(401);
-                assertThat(r.body()).contains("\"unauthorized\"");
+                assertThat(r.statusCode()).isEqualTo(status);
+                assertThat(r.body()).contains(errorCode);
             }
         }
     }
