@@ -348,18 +348,22 @@ public final class Dispatcher implements AutoCloseable {
                 outcome = "retry";
             }
         }
-        // The slot is free as soon as the attempt is over: the delivery stays in_flight in the database
-        // until its outcome is recorded, so nothing can claim it twice meanwhile. Only a success frees its
-        // slot in the shared claim before the record (ended): a failure's record may pause its target (a
-        // webhook's failure streak, 410 Gone), and a claim that overtook it would make one attempt too many.
-        if (o.success()) endedUnrecorded.add(c.id());
-        release(c.targetId());
+        // A success's slot is free as soon as the attempt is over, here and in the shared claim (ended): the
+        // delivery stays in_flight in the database until its outcome is recorded, so nothing can claim it twice
+        // meanwhile. A failure's slot stays taken until its outcome is recorded (recorded() frees it): the
+        // record may pause its target (a webhook's failure streak, 410 Gone), and a claim or a hand-over that
+        // overtook it would make one attempt too many.
+        if (o.success()) {
+            endedUnrecorded.add(c.id());
+            release(c.targetId());
+        }
         recorder.add(new Recorder.Finished(ch, c, o, t, outcome, started, now));
         signal();
     }
 
     private void recorded(Recorder.Finished f) {
         endedUnrecorded.remove(f.claim().id());
+        if (!f.outcome().success()) release(f.claim().targetId());
         metrics.delivery(f.claim().channel(), f.label());
         // A retry is back in the queue (perhaps due at once, after a Retry-After of 0): the next turn claims.
         if (f.transition().status().equals("pending")) queueClear = false;
