@@ -118,12 +118,11 @@ class DispatcherConcurrencyTest {
     /**
      * A target at its limit whose backlog is longer than what one claim reads from the head of the queue
      * (four times the batch, at least 64): other targets' work behind that backlog still starts at once, in
-     * due order, and the busy target gets its next delivery as soon as a slot frees. (SQLite's claim;
-     * PostgreSQL's herald_claim() still considers only the head of the queue.)
+     * due order, and the busy target gets its next delivery as soon as a slot frees. On both engines
+     * (PostgreSQL's herald_claim() chooses the same way since migration V13).
      */
     @Test
     void workBehindTheLongBacklogOfATargetAtItsLimitStartsAtOnce() {
-        assumeTrue(x.db.dialect() == Dialect.SQLITE, "herald_claim() on PostgreSQL (V6) reads only the head of the queue");
         Dispatcher dispatcher = dispatcher(50, 2, 4);
         List<String> busy = queue("busy", 200, 1_000);
         List<String> late = queue("late", 3, 500);
