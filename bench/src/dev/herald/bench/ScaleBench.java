@@ -501,6 +501,17 @@ public final class ScaleBench {
             return name;
         }
 
+        /** ANALYZE every table of a schema, as autovacuum does once a table has grown. */
+        void analyze(String name) throws SQLException {
+            try (Connection c = connect(); Statement s = c.createStatement()) {
+                List<String> tables = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = '" + name + "'")) {
+                    while (rs.next()) tables.add(rs.getString(1));
+                }
+                for (String t : tables) s.execute("ANALYZE " + name + "." + t);
+            }
+        }
+
         void dropSchema(String name) {
             try (Connection c = connect(); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
@@ -799,6 +810,9 @@ public final class ScaleBench {
                 receiver.use(warm);
                 publish(o, client, baseUrl, apiKey, o.warmup(), o.drain(), "warm-up");
                 awaitAll(o, warm, o.warmup() * o.webhooks(), nodes, l.name() + " warm-up");
+                // A fresh schema has no statistics yet; a running database has them (autovacuum analyzes a table
+                // within a minute of its growth). Without this the measured run would use plans made for empty tables.
+                if (schema != null) db.analyze(schema);
             }
 
             Tally tally = new Tally();
