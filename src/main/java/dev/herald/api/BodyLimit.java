@@ -66,11 +66,9 @@ final class BodyLimit implements Filter {
         try {
             chain.doFilter(bounded, res);
         } finally {
-            if (bounded.in != null && bounded.in.refused) {
-                lingeringClose(h, res, bounded.in);
-            } else if (res instanceof HttpServletResponse r && r.getStatus() >= 400 && hasBody(h)) {
-                // Refused for another reason (a bad key, a missing role, a declared length over a route's own
-                // limit) without reading the body: the same care, unless the body was read to its end.
+            // Any error answered with some of the body unread: over the limit (a 413), or refused for another
+            // reason before the body was read (a bad key, a missing role, a route's own declared-length check).
+            if (res instanceof HttpServletResponse r && r.getStatus() >= 400 && hasBody(h)) {
                 Limited in = unread(bounded);
                 if (in != null) lingeringClose(h, res, in);
             }
@@ -92,8 +90,8 @@ final class BodyLimit implements Filter {
     }
 
     /**
-     * Ends a connection whose request body was refused (or left unread by an error answer) the way a careful server does (nginx's "lingering
-     * close"): the whole answer is written, the sending half is closed (the client sees the end of the answer),
+     * Ends a connection whose request body an error answer left unread the way a careful server does
+     * (nginx's "lingering close"): the whole answer is written, the sending half is closed (the client sees the end of the answer),
      * then what the client still sends is read and discarded until it stops, up to {@link #DRAIN_BYTES}.
      * Only after that does Jetty close the connection, so no unread byte turns the close into a reset.
      */
@@ -137,7 +135,6 @@ final class BodyLimit implements Filter {
         private final long max;
         private final long declared;
         private long count;
-        private boolean refused;
         private boolean async;
 
         Limited(ServletInputStream in, long max, long declared) {
@@ -147,10 +144,7 @@ final class BodyLimit implements Filter {
         }
 
         private void check() {
-            if (declared > max || count > max) {
-                refused = true;
-                throw new TooLarge(max);
-            }
+            if (declared > max || count > max) throw new TooLarge(max);
         }
 
         /** Reads and discards what is left of a refused body, when that is at most {@link #DRAIN_BYTES}. */

@@ -2,8 +2,8 @@ package dev.herald.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.herald.support.RawHttp;
 import dev.herald.support.TestHerald;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +42,6 @@ class BodyLimitTest {
         herald.close();
     }
 
-    private record Answer(int status, Map<String, String> headers, String body) {}
-
     @Test
     void aWholeOversizedBodyGetsIts413AndTheConnectionEndsCleanlyAfterTheServerReadIt() throws Exception {
         for (int size : new int[] {LIMIT + 1, LIMIT + 100_000, 3 * LIMIT}) {
@@ -68,10 +63,10 @@ class BodyLimitTest {
                     }
                 });
                 InputStream in = s.getInputStream();
-                Answer refused = read(in);
+                RawHttp.Res refused = RawHttp.readOne(in);
                 assertThat(refused.status()).as("body of %d bytes", size).isEqualTo(413);
                 assertThat(refused.body()).contains("\"payload_too_large\"");
-                assertThat(refused.headers().get("connection")).isEqualTo("close");
+                assertThat(refused.header("connection")).isEqualTo("close");
                 // The whole body was taken (the write did not fail), and only then was the connection closed:
                 // an orderly end of stream, not a reset.
                 sent.get();
@@ -103,25 +98,5 @@ class BodyLimitTest {
                 assertThat(r.body()).contains(errorCode);
             }
         }
-    }
-
-    /** One answer with a Content-Length body, read off the connection without waiting for its end. */
-    private static Answer read(InputStream in) throws IOException {
-        ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) throw new IOException("connection closed after " + headBytes.size() + " bytes of an answer");
-            headBytes.write(b);
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        String[] lines = headBytes.toString(StandardCharsets.US_ASCII).split("\r\n");
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-        }
-        byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
-        return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
     }
 }

@@ -77,20 +77,45 @@ public final class RawHttp {
         return out.toByteArray();
     }
 
+    /**
+     * One answer with a {@code Content-Length} body, read off a connection without waiting for its end (for
+     * a client that goes on using the connection, or checks how it ends).
+     */
+    public static Res readOne(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) throw new IOException("connection closed after " + head.size() + " bytes of an answer");
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        Res res = head(head.toString(StandardCharsets.UTF_8));
+        byte[] body = in.readNBytes(Integer.parseInt(res.headers().getOrDefault("content-length", "0")));
+        return new Res(res.status(), res.headers(), new String(body, StandardCharsets.UTF_8));
+    }
+
     private static Res parse(byte[] raw) {
         String text = new String(raw, StandardCharsets.UTF_8);
         int end = text.indexOf("\r\n\r\n");
         if (end < 0) throw new IllegalStateException("no complete answer: " + text);
-        String[] lines = text.substring(0, end).split("\r\n");
+        Res res = head(text.substring(0, end));
+        String body = text.substring(end + 4);
+        if ("chunked".equalsIgnoreCase(res.header("transfer-encoding"))) body = dechunk(body);
+        return new Res(res.status(), res.headers(), body);
+    }
+
+    /** The status line and headers of an answer (the text before the blank line), with an empty body. */
+    private static Res head(String head) {
+        String[] lines = head.split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
+            if (lines[i].isEmpty()) continue;
             int colon = lines[i].indexOf(':');
             headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
         }
-        String body = text.substring(end + 4);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) body = dechunk(body);
-        return new Res(status, headers, body);
+        return new Res(status, headers, "");
     }
 
     private static String dechunk(String s) {
