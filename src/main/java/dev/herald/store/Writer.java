@@ -2,7 +2,9 @@ package dev.herald.store;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -12,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -26,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * <p>On PostgreSQL a batch that another node's transaction deadlocks with is rolled back whole and run
  * again, and a batch in which one job fails is rolled back and run again without it (see
  * {@link #runBatchOnce}), so a job may run more than once before it commits.
+ *
+ * <p>On PostgreSQL, where every statement is a round trip, a job submitted with {@link #submitDeferring}
+ * may leave rows to insert with the rest of its batch ({@link #deferred}): they go in one batched
+ * statement per kind, before the next job that may not defer and before the commit, so they still commit
+ * with the job. If that statement fails, the batch is rolled back and run again with every job writing
+ * at once, which finds the job at fault.
  *
  * <p>Hazard: a job must only touch the database through its handle, and must give the same effect if
  * it is run again after a rollback. Anything else it does (cache
@@ -43,7 +52,16 @@ public final class Writer implements AutoCloseable {
         T run(Handle h) throws Exception;
     }
 
-    private record Pending<T>(Job<T> job, CompletableFuture<T> future, boolean durable) {}
+    /**
+     * Rows that jobs of one batch leave to be written together ({@link #deferred}), by one batched
+     * statement per kind instead of a round trip per job.
+     */
+    public interface Deferred {
+        /** Writes everything added since the last flush, and forgets it. */
+        void flush(Handle h) throws Exception;
+    }
+
+    private record Pending<T>(Job<T> job, CompletableFuture<T> future, boolean durable, boolean deferring) {}
 
     private final Jdbi jdbi;
     private final Dialect dialect;
@@ -55,6 +73,10 @@ public final class Writer implements AutoCloseable {
     private volatile boolean closed;
     private Handle handle;
     private Control control;
+    /** The running batch's deferred rows by kind, in the order first used; only the writer's thread touches it. */
+    private final Map<Class<?>, Deferred> deferred = new LinkedHashMap<>();
+    /** Whether the job running now may defer rows (writer thread only). */
+    private boolean deferring;
 
     /**
      * @param syncPragmas for SQLite, the {@code synchronous} levels of durable and of relaxed batches
@@ -69,7 +91,32 @@ public final class Writer implements AutoCloseable {
 
     /** Queues a job; the future completes after its transaction commits (or fails with the job's exception). */
     public <T> CompletableFuture<T> submit(Job<T> job) {
-        return submit(job, true);
+        return submit(job, true, false);
+    }
+
+    /**
+     * {@link #submit}, for a job that may leave rows to be inserted with the rest of its batch
+     * ({@link #deferred}; PostgreSQL only). Such a job must not read or change, later in itself, rows it
+     * deferred; jobs that come after it and may not defer see them, as they would otherwise.
+     */
+    public <T> CompletableFuture<T> submitDeferring(Job<T> job) {
+        return submit(job, true, true);
+    }
+
+    /** {@link #execute(Job, BiConsumer)} for a job {@link #submitDeferring} describes. */
+    public <T> T executeDeferring(Job<T> job, BiConsumer<? super T, ? super Throwable> settled) {
+        return await(submitDeferring(job).whenComplete(settled));
+    }
+
+    /**
+     * Inside a job submitted with {@link #submitDeferring}, on the writer's thread: the batch's deferred
+     * rows of {@code kind} (made by {@code create} on first use), to add rows to instead of inserting them
+     * now. Null when the job must write now: on SQLite (its statements are calls, not round trips), in a
+     * job that may not defer, or in a batch run again after a deferred statement failed.
+     */
+    public <D extends Deferred> D deferred(Class<D> kind, Supplier<D> create) {
+        if (!deferring || Thread.currentThread() != thread) return null;
+        return kind.cast(deferred.computeIfAbsent(kind, k -> create.get()));
     }
 
     /**
@@ -79,16 +126,16 @@ public final class Writer implements AutoCloseable {
      * Acceptance of work (events, API writes) always uses {@link #submit(Job)}.
      */
     public <T> CompletableFuture<T> submitRelaxed(Job<T> job) {
-        return submit(job, false);
+        return submit(job, false, false);
     }
 
-    private <T> CompletableFuture<T> submit(Job<T> job, boolean durable) {
+    private <T> CompletableFuture<T> submit(Job<T> job, boolean durable, boolean deferring) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) {
             f.completeExceptionally(new StoreException("database writer is closed", null));
             return f;
         }
-        queue.add(new Pending<>(job, f, durable));
+        queue.add(new Pending<>(job, f, durable, deferring));
         return f;
     }
 
@@ -202,15 +249,26 @@ public final class Writer implements AutoCloseable {
         }
     }
 
+    /** Thrown through a batch when writing its deferred rows failed: it is rolled back and run again with every job writing at once. */
+    private static final class DeferredFailed extends RuntimeException {
+        DeferredFailed(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
     /** Failed jobs after which a batch goes on with savepoints rather than being run again once more per failure. */
     private static final int MAX_RERUNS = 3;
 
     private void runBatch(List<Pending<?>> batch) {
         Throwable[] failures = new Throwable[batch.size()];
         int reruns = 0;
+        boolean defer = dialect == Dialect.POSTGRESQL;
         for (int tries = 1; ; ) {
+            boolean savepoints = dialect == Dialect.SQLITE || reruns >= MAX_RERUNS;
             try {
-                runBatchOnce(batch, failures, tries < MAX_TRIES, dialect == Dialect.SQLITE || reruns >= MAX_RERUNS);
+                // A job rolled back to its savepoint would leave its deferred rows behind: deferring needs the
+                // batch to be rolled back whole when a job fails.
+                runBatchOnce(batch, failures, tries < MAX_TRIES, savepoints, defer && !savepoints);
                 return;
             } catch (RetryBatch e) {
                 log.debug("batch of {} jobs rolled back ({}); running it again", batch.size(), e.getMessage());
@@ -223,6 +281,9 @@ public final class Writer implements AutoCloseable {
             } catch (JobFailed e) {
                 failures[e.index] = e.getCause();
                 reruns++;
+            } catch (DeferredFailed e) {
+                log.debug("deferred rows of a batch of {} jobs failed ({}); running it again writing at once", batch.size(), e.getMessage());
+                defer = false;
             }
         }
     }
@@ -234,8 +295,9 @@ public final class Writer implements AutoCloseable {
      * in one transaction slow every other session's snapshots), a failing job rolls the batch back and
      * {@link JobFailed} has it run again without that job.
      */
-    private void runBatchOnce(List<Pending<?>> batch, Throwable[] failures, boolean mayRetry, boolean savepoints) {
+    private void runBatchOnce(List<Pending<?>> batch, Throwable[] failures, boolean mayRetry, boolean savepoints, boolean defer) {
         Object[] results = new Object[batch.size()];
+        deferred.clear();
         try {
             Handle h = handle();
             // Transaction control goes straight to JDBC on statements prepared once: through Jdbi it cost a
@@ -264,9 +326,12 @@ public final class Writer implements AutoCloseable {
             try {
                 for (int i = 0; i < batch.size(); i++) {
                     if (failures[i] != null) continue;
+                    Pending<?> p = batch.get(i);
+                    if (!p.deferring()) flushDeferred(h, mayRetry);
                     if (savepoints) control.execute("SAVEPOINT job");
+                    deferring = defer && p.deferring();
                     try {
-                        results[i] = batch.get(i).job().run(h);
+                        results[i] = p.job().run(h);
                         if (savepoints) control.execute("RELEASE SAVEPOINT job");
                     } catch (Exception e) {
                         if (mayRetry && retryable(e)) throw new RetryBatch(e);
@@ -275,8 +340,11 @@ public final class Writer implements AutoCloseable {
                         control.execute("ROLLBACK TO SAVEPOINT job");
                         control.execute("RELEASE SAVEPOINT job");
                         failures[i] = e;
+                    } finally {
+                        deferring = false;
                     }
                 }
+                flushDeferred(h, mayRetry);
                 control.execute("COMMIT");
             } catch (Exception e) {
                 try {
@@ -284,11 +352,13 @@ public final class Writer implements AutoCloseable {
                 } catch (SQLException | RuntimeException ignored) {
                     // the connection is likely gone; it is reopened on the next batch
                 }
-                if (e instanceof RetryBatch || e instanceof JobFailed) throw (RuntimeException) e;
+                if (e instanceof RetryBatch || e instanceof JobFailed || e instanceof DeferredFailed) throw (RuntimeException) e;
                 if (mayRetry && retryable(e)) throw new RetryBatch(e);
                 throw e;
+            } finally {
+                deferred.clear();
             }
-        } catch (RetryBatch | JobFailed e) {
+        } catch (RetryBatch | JobFailed | DeferredFailed e) {
             throw e;
         } catch (Exception e) {
             closeHandle();
@@ -299,6 +369,20 @@ public final class Writer implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             if (failures[i] != null) completeExceptionally(batch.get(i), failures[i]);
             else complete(batch.get(i), results[i]);
+        }
+    }
+
+    /** Writes the rows jobs deferred so far, kind by kind in the order first used. */
+    private void flushDeferred(Handle h, boolean mayRetry) {
+        if (deferred.isEmpty()) return;
+        try {
+            for (Deferred d : deferred.values()) d.flush(h);
+        } catch (Exception e) {
+            if (mayRetry && retryable(e)) throw new RetryBatch(e);
+            if (StoreException.isConnectionLoss(e)) throw new StoreException("database write failed: " + e.getMessage(), e);
+            throw new DeferredFailed(e);
+        } finally {
+            deferred.clear();
         }
     }
 

@@ -96,6 +96,97 @@ class WriterTest {
         assertThat(name).isEqualTo("a++");
     }
 
+    /** Rows of projects that deferring jobs leave to be inserted with their batch. */
+    static final class ProjectRows implements Writer.Deferred {
+        final List<String> ids = new ArrayList<>();
+        static final java.util.concurrent.atomic.AtomicInteger FLUSHES = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void flush(org.jdbi.v3.core.Handle h) throws Exception {
+            FLUSHES.incrementAndGet();
+            java.sql.PreparedStatement ps = Sql.cached(h, "INSERT INTO projects (id, name, created_at) VALUES (?, ?, 0)");
+            try {
+                for (String id : ids) {
+                    ps.setString(1, id);
+                    ps.setString(2, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            } catch (java.sql.SQLException e) {
+                ps.clearBatch();
+                throw e;
+            } finally {
+                ids.clear();
+            }
+        }
+    }
+
+    /** A deferring job's project: left to its batch where the writer defers, else inserted at once. */
+    private static Writer.Job<String> project(Writer w, String id) {
+        return h -> {
+            ProjectRows rows = w.deferred(ProjectRows.class, ProjectRows::new);
+            if (rows != null) rows.ids.add(id);
+            else h.execute("INSERT INTO projects (id, name, created_at) VALUES (?, ?, 0)", id, id);
+            return id;
+        };
+    }
+
+    /** Submits {@code jobs} so that they run in one batch: the writer is held busy by a job of its own until all are queued. */
+    private <T> List<CompletableFuture<T>> inOneBatch(List<java.util.function.Function<Writer, CompletableFuture<T>>> jobs) throws Exception {
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Object> blocker = db.writer().submit(h -> {
+            running.countDown();
+            release.await();
+            return null;
+        });
+        running.await();
+        List<CompletableFuture<T>> futures = new ArrayList<>();
+        for (var j : jobs) futures.add(j.apply(db.writer()));
+        release.countDown();
+        blocker.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return futures;
+    }
+
+    private int projects() {
+        return db.read(h -> h.createQuery("SELECT COUNT(*) FROM projects").mapTo(Integer.class).one());
+    }
+
+    /**
+     * On PostgreSQL rows that jobs defer are inserted together: before the next job that may not defer (which
+     * sees them) and before the commit, which answers every job. On SQLite nothing is deferred.
+     */
+    @Test
+    void deferredRowsCommitWithTheirJobsAndTheJobsAfterThemSeeThem() throws Exception {
+        ProjectRows.FLUSHES.set(0);
+        List<java.util.function.Function<Writer, CompletableFuture<Object>>> jobs = new ArrayList<>();
+        for (String id : List.of("d1", "d2", "d3")) jobs.add(w -> w.submitDeferring(project(w, id)).thenApply(x -> x));
+        jobs.add(w -> w.submit(h -> h.createQuery("SELECT COUNT(*) FROM projects").mapTo(Integer.class).one()));
+        jobs.add(w -> w.submitDeferring(project(w, "d4")).thenApply(x -> x));
+        List<CompletableFuture<Object>> futures = inOneBatch(jobs);
+        assertThat(futures.get(0).get()).isEqualTo("d1");
+        assertThat(futures.get(3).get()).as("the job that may not defer sees the rows deferred before it").isEqualTo(3);
+        assertThat(futures.get(4).get()).isEqualTo("d4");
+        assertThat(projects()).isEqualTo(4);
+        assertThat(ProjectRows.FLUSHES.get()).as("one batched insert before the reading job, one before the commit")
+                .isEqualTo(db.dialect() == Dialect.POSTGRESQL ? 2 : 0);
+        Object rows = db.writer().execute(h -> db.writer().deferred(ProjectRows.class, ProjectRows::new));
+        assertThat(rows).as("a job that may not defer writes at once").isNull();
+    }
+
+    /** A deferred row that fails (a duplicate key) fails only its own job: the batch runs again writing at once. */
+    @Test
+    void aDeferredRowThatFailsFailsOnlyItsJob() throws Exception {
+        db.writer().execute(h -> h.execute("INSERT INTO projects (id, name, created_at) VALUES ('taken', 'taken', 0)"));
+        List<java.util.function.Function<Writer, CompletableFuture<String>>> jobs = new ArrayList<>();
+        for (String id : List.of("e1", "taken", "e3")) jobs.add(w -> w.submitDeferring(project(w, id)));
+        List<CompletableFuture<String>> futures = inOneBatch(jobs);
+        assertThat(futures.get(0).get()).isEqualTo("e1");
+        assertThatThrownBy(() -> futures.get(1).join()).hasMessageContaining("taken");
+        assertThat(futures.get(2).get()).isEqualTo("e3");
+        assertThat(projects()).isEqualTo(3);
+    }
+
     private static int lockInOrder(org.jdbi.v3.core.Handle h, String first, String second, java.util.concurrent.CyclicBarrier barrier,
                                    java.util.concurrent.atomic.AtomicInteger runs) throws Exception {
         boolean firstRun = runs.incrementAndGet() <= 2;
