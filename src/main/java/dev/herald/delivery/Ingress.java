@@ -1,6 +1,7 @@
 package dev.herald.delivery;
 
 import dev.herald.store.Database;
+import dev.herald.store.Writer;
 import dev.herald.util.Problem;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -50,10 +52,24 @@ public final class Ingress {
     /** What {@link #accept} answered: the answer's JSON, and whether it repeats an earlier answer. */
     public record Receipt(String answer, boolean replayed) {}
 
+    /** When the rows a write queues are inserted. */
+    public enum Rows {
+        /** As the write queues them: for ways in that read or change, later in the same write, what they queued. */
+        AT_ONCE,
+        /**
+         * With the rest of the writer's batch, by batched statements before the commit (PostgreSQL, where each
+         * statement is a round trip; on SQLite at once): for ways in that do nothing more with the rows they queue.
+         * The answer still waits for the commit.
+         */
+        WITH_THE_BATCH
+    }
+
     /** A write under way, through which a way in queues its messages. */
     public static final class Queue {
         private final Handle handle;
         private final long now;
+        /** The writer whose batch takes this write's rows, when they may wait for the end of the batch; else null. */
+        private final Writer batch;
         /** This node's dispatcher when it takes work handed over (SQLite), else null. */
         private final Dispatcher dispatcher;
         /** Whether deliveries queued here may be handed over: only in a write this Ingress started, which hands them over after its commit. */
@@ -62,9 +78,10 @@ public final class Ingress {
         private final Map<String, Message> messages = new HashMap<>();
         private int queued;
 
-        private Queue(Handle handle, long now, Dispatcher dispatcher, boolean handOff) {
+        private Queue(Handle handle, long now, Dispatcher dispatcher, boolean handOff, Writer batch) {
             this.handle = handle;
             this.now = now;
+            this.batch = batch;
             this.dispatcher = dispatcher;
             this.handOff = handOff && dispatcher != null;
         }
@@ -85,6 +102,13 @@ public final class Ingress {
          * waiting in the queue, is stored already leased to it and handed over after the commit (no claim).
          */
         public List<String> enqueue(Message m, String channel, List<String> targetIds) {
+            DeliveryRepository.PendingRows later = batch == null ? null
+                    : batch.deferred(DeliveryRepository.PendingRows.class, DeliveryRepository.PendingRows::new);
+            if (later != null) {
+                List<String> ids = later.add(m, channel, targetIds, now);
+                requeued(targetIds.size());
+                return ids;
+            }
             DeliveryRepository.insertMessage(handle, m);
             long[] leases = handOff ? reserve(channel, targetIds) : null;
             List<String> ids;
@@ -150,20 +174,29 @@ public final class Ingress {
      * when it queued anything. Exceptions from {@code work} roll the write back and are rethrown.
      */
     public <T> T write(Function<Queue, T> work) {
+        return write(Rows.AT_ONCE, work);
+    }
+
+    /** {@link #write}, with the queued rows inserted as {@code rows} says. */
+    public <T> T write(Rows rows, Function<Queue, T> work) {
         long now = clock.millis();
         Dispatcher d = dispatcher;
         Queue[] q = new Queue[1];
-        T result = db.writer().execute(h -> {
-            q[0] = new Queue(h, now, d, true);
+        Writer writer = db.writer();
+        boolean later = rows == Rows.WITH_THE_BATCH;
+        Writer.Job<T> job = h -> {
+            q[0] = new Queue(h, now, d, true, later ? writer : null);
             return work.apply(q[0]);
-        }, (r, failure) -> {
+        };
+        BiConsumer<T, Throwable> settled = (r, failure) -> {
             if (q[0] == null) return;
             try {
                 q[0].settle(failure == null);
             } catch (RuntimeException e) {
                 log.error("could not hand deliveries to the dispatcher; they are attempted when their leases expire", e);
             }
-        });
+        };
+        T result = later ? writer.executeDeferring(job, settled) : writer.execute(job, settled);
         if (q[0].queued > 0) wake.run();
         return result;
     }
@@ -174,8 +207,13 @@ public final class Ingress {
      * without running {@code work}, and the same key with a different request is refused (422).
      */
     public Receipt accept(IdempotencyKey key, Function<Queue, String> work) {
-        if (key == null) return new Receipt(write(work), false);
-        return write(q -> replay(q, key).orElseGet(() -> first(q, key, work)));
+        return accept(Rows.AT_ONCE, key, work);
+    }
+
+    /** {@link #accept}, with the queued rows inserted as {@code rows} says. */
+    public Receipt accept(Rows rows, IdempotencyKey key, Function<Queue, String> work) {
+        if (key == null) return new Receipt(write(rows, work), false);
+        return write(rows, q -> replay(q, key).orElseGet(() -> first(q, key, work)));
     }
 
     /** The answer kept for {@code key} within its TTL, replayed; throws the 422 refusal when the key came with another request. */
@@ -202,8 +240,8 @@ public final class Ingress {
      * request would). A key reused with a different request refuses that item alone; an exception from any
      * {@code work} rolls the whole write back.
      */
-    public List<ItemResult> acceptAll(List<Item> items) {
-        return write(q -> {
+    public List<ItemResult> acceptAll(Rows rows, List<Item> items) {
+        return write(rows, q -> {
             List<ItemResult> out = new ArrayList<>(items.size());
             for (Item item : items) {
                 Optional<Receipt> seen = Optional.empty();
@@ -227,7 +265,7 @@ public final class Ingress {
      * outcomes produce events (webhook.disabled) and operator emails. That write's owner wakes the dispatcher.
      */
     public Queue within(Handle h) {
-        return new Queue(h, clock.millis(), dispatcher, false);
+        return new Queue(h, clock.millis(), dispatcher, false, null);
     }
 
     private static Optional<String> find(Handle h, IdempotencyKey k, long notBefore) {

@@ -56,9 +56,10 @@ public final class EventService {
     public Accepted publish(String projectId, String type, JsonNode data, String idempotencyKey, String requestHash) {
         // The body is built before the write so the writer only runs SQL.
         Message m = message(projectId, type, data, clock.millis());
-        if (idempotencyKey == null) return ingress.write(q -> enqueue(q, m));
+        // An event's rows are only inserted here: they may go in with the rest of the writer's batch.
+        if (idempotencyKey == null) return ingress.write(Ingress.Rows.WITH_THE_BATCH, q -> enqueue(q, m));
         Ingress.IdempotencyKey key = new Ingress.IdempotencyKey(projectId, "events", idempotencyKey, requestHash);
-        return Accepted.of(ingress.accept(key, q -> enqueue(q, m).json()));
+        return Accepted.of(ingress.accept(Ingress.Rows.WITH_THE_BATCH, key, q -> enqueue(q, m).json()));
     }
 
     /** One event of a batch: its type and data (checked), its Idempotency-Key (or null) and the hash of the item as sent. */
@@ -82,7 +83,7 @@ public final class EventService {
                     : new Ingress.IdempotencyKey(projectId, BATCH_SCOPE, item.idempotencyKey(), item.requestHash());
             work.add(new Ingress.Item(key, q -> enqueue(q, m).json()));
         }
-        List<Ingress.ItemResult> results = ingress.acceptAll(work);
+        List<Ingress.ItemResult> results = ingress.acceptAll(Ingress.Rows.WITH_THE_BATCH, work);
         List<BatchResult> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             Ingress.ItemResult r = results.get(i);
