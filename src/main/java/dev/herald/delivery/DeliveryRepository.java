@@ -169,19 +169,21 @@ final class DeliveryRepository {
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
                                     Map<String, Integer> inFlight, Set<String> excluded) {
-        return claim(h, owner, now, leaseUntil, limit, perTarget, inFlight, excluded, Set.of());
+        return claim(h, owner, now, leaseUntil, limit, perTarget, inFlight, excluded, Set.of(), new HashMap<>());
     }
 
     /**
      * {@link #claim} where {@code ended} are this node's deliveries whose attempts have ended but whose
      * outcomes are not committed yet: on PostgreSQL their rows still say {@code in_flight}, and
-     * {@code herald_claim()} (migration V11) does not count them against their target's limit.
+     * {@code herald_claim()} (migration V11) does not count them against their target's limit. Where the claim
+     * returns the deliveries' messages with them (PostgreSQL, migration V14), they are put in {@code messages}.
      */
     public static List<Claim> claim(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
-                                    Map<String, Integer> inFlight, Set<String> excluded, Set<String> ended) {
+                                    Map<String, Integer> inFlight, Set<String> excluded, Set<String> ended,
+                                    Map<String, Message> messages) {
         Dialect dialect = Dialect.of(h);
         try {
-            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget, ended);
+            if (dialect == Dialect.POSTGRESQL) return claimShared(h, owner, now, leaseUntil, limit, perTarget, ended, messages);
             // The head of the queue, in due order, whatever its targets: its cost does not grow with the queue.
             int window = Math.min(Math.max(limit * 4, 64), 10_000);
             PreparedStatement q = Sql.cached(h, dueQuery(dialect));
@@ -231,10 +233,11 @@ final class DeliveryRepository {
     }
 
     private static List<Claim> claimShared(Handle h, String owner, long now, long leaseUntil, int limit, int perTarget,
-                                           Set<String> ended) throws SQLException {
+                                           Set<String> ended, Map<String, Message> messages) throws SQLException {
         List<Claim> claimed = new ArrayList<>();
         try (PreparedStatement ps = h.getConnection().prepareStatement(
-                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos FROM herald_claim(?, ?, ?, ?, ?, ?)")) {
+                "SELECT id, project_id, message_id, channel, target_id, attempts, schedule_pos, "
+                        + "message_kind, message_type, message_body, message_created_at FROM herald_claim(?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, owner);
             ps.setLong(2, now);
             ps.setLong(3, leaseUntil);
@@ -242,7 +245,13 @@ final class DeliveryRepository {
             ps.setInt(5, perTarget);
             ps.setArray(6, h.getConnection().createArrayOf("text", ended.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) claimed.add(claimRow(rs).leased(leaseUntil));
+                while (rs.next()) {
+                    Claim c = claimRow(rs).leased(leaseUntil);
+                    claimed.add(c);
+                    // The body comes once per message, with its first delivery.
+                    byte[] body = rs.getBytes(10);
+                    if (body != null) messages.put(c.messageId(), new Message(c.messageId(), c.projectId(), rs.getString(8), rs.getString(9), body, rs.getLong(11)));
+                }
             }
         }
         return claimed;

@@ -143,18 +143,19 @@ public final class Dispatcher implements AutoCloseable {
                     continue;
                 }
                 lookedAt = System.nanoTime();
-                List<Claim> claims = claimDue();
-                if (claims == null) {
+                Claimed claimed = claimDue();
+                if (claimed == null) {
                     awaitSignal(settings.pollInterval().toMillis());
                     continue;
                 }
                 backoff = 0;
+                List<Claim> claims = claimed.claims();
                 if (claims.isEmpty()) {
                     awaitSignal(settings.pollInterval().toMillis());
                     continue;
                 }
                 metrics.attemptsStarted(claims.size(), false);
-                dispatch(claims, Map.of());
+                dispatch(claims, claimed.messages());
                 // Fewer than asked for: nothing more is claimable until an attempt ends or work arrives, and
                 // both wake this loop; claiming again at once would only read the queue for nothing.
                 if (claims.size() < lastRequested) awaitSignal(settings.pollInterval().toMillis());
@@ -218,8 +219,11 @@ public final class Dispatcher implements AutoCloseable {
         queueClear = false;
     }
 
+    /** What a claim leased, and the messages it brought with it (PostgreSQL; the others are read before dispatch). */
+    private record Claimed(List<Claim> claims, Map<String, Message> messages) {}
+
     /** Leases as much due work as there are free slots for; null when every slot is taken (no claim made). */
-    private List<Claim> claimDue() {
+    private Claimed claimDue() {
         if (settings.globalConcurrency() - inFlight.get() <= 0) return null;
         return claim();
     }
@@ -229,11 +233,12 @@ public final class Dispatcher implements AutoCloseable {
      * due work within the limits (at the clock's time) and starts its attempts. Returns what it claimed.
      */
     List<Claim> claimOnce() {
-        List<Claim> claims = claimDue();
-        if (claims == null) return List.of();
+        Claimed claimed = claimDue();
+        if (claimed == null) return List.of();
+        List<Claim> claims = claimed.claims();
         if (!claims.isEmpty()) {
             metrics.attemptsStarted(claims.size(), false);
-            dispatch(claims, Map.of());
+            dispatch(claims, claimed.messages());
         }
         return claims;
     }
@@ -242,11 +247,13 @@ public final class Dispatcher implements AutoCloseable {
      * Claims due work for the free slots, taking their slots inside the claim's job: on SQLite that runs on
      * the writer's thread, where {@link #reserve} takes slots too, so the two never count the same slot.
      */
-    private List<Claim> claim() {
+    private Claimed claim() {
         List<Claim> taken = new ArrayList<>();
+        Map<String, Message> messages = new HashMap<>();
         try {
-            return db.claim(h -> {
+            List<Claim> leased = db.claim(h -> {
                 taken.clear();
+                messages.clear();
                 int limit = Math.min(settings.globalConcurrency() - inFlight.get(), settings.batchSize());
                 lastRequested = limit;
                 if (limit <= 0) return List.of();
@@ -261,12 +268,13 @@ public final class Dispatcher implements AutoCloseable {
                 long leaseUntil = now + settings.lease().toMillis();
                 Set<String> ended = Set.copyOf(endedUnrecorded);
                 List<Claim> claims = DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
-                        settings.perTargetConcurrency(), busy, excluded, ended);
+                        settings.perTargetConcurrency(), busy, excluded, ended, messages);
                 for (Claim c : claims) take(c.targetId());
                 taken.addAll(claims);
                 if (handOffs) queueClear = claims.size() < limit && !DeliveryRepository.anyDue(h, now);
                 return claims;
             });
+            return new Claimed(leased, messages);
         } catch (RuntimeException e) {
             for (Claim c : taken) release(c.targetId());
             throw e;
