@@ -100,6 +100,8 @@ public final class Ingress {
          * Stores {@code m} and one delivery per target over {@code channel}, due now; returns the delivery ids
          * in order. A delivery whose target has a free slot in this node's dispatcher, when nothing else is
          * waiting in the queue, is stored already leased to it and handed over after the commit (no claim).
+         * In a write whose rows go {@link Rows#WITH_THE_BATCH} (PostgreSQL), the message and its pending
+         * deliveries are inserted with the rest of the writer's batch instead, before its commit.
          */
         public List<String> enqueue(Message m, String channel, List<String> targetIds) {
             DeliveryRepository.PendingRows later = batch == null ? null

@@ -115,7 +115,7 @@ public final class Writer implements AutoCloseable {
      * job that may not defer, or in a batch run again after a deferred statement failed.
      */
     public <D extends Deferred> D deferred(Class<D> kind, Supplier<D> create) {
-        if (!deferring || Thread.currentThread() != thread) return null;
+        if (Thread.currentThread() != thread || !deferring) return null;
         return kind.cast(deferred.computeIfAbsent(kind, k -> create.get()));
     }
 
