@@ -345,23 +345,13 @@ final class DeliveryRepository {
      * but the state is left to the new claim. Returns, per completion, whether the state changed.
      */
     public static boolean[] completeAll(Handle h, String owner, List<Completion> completions) {
-        boolean[] changed = new boolean[completions.size()];
-        if (completions.isEmpty()) return changed;
+        if (completions.isEmpty()) return new boolean[0];
         try {
             PreparedStatement attempts = Sql.cached(h, "INSERT INTO attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, "
                     + "error_kind, error_message, response_body, response_truncated, request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            boolean shared = Dialect.of(h) == Dialect.POSTGRESQL;
-            // A retry (pending, paused) of a delivery whose cancel was asked for while in flight cancels it instead.
-            PreparedStatement moves = shared ? null : Sql.cached(h, "UPDATE deliveries SET "
-                    + "status = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE 'cancelled' END, "
-                    + "attempts = attempts + 1, schedule_pos = ?, next_attempt_at = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE NULL END, "
-                    + "lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, updated_at = ?, "
-                    + "completed_at = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE ? END "
-                    + "WHERE id = ? AND lease_owner = ? AND lease_until = ? AND status = 'in_flight'");
             for (Completion x : completions) {
                 Claim c = x.claim();
                 AttemptOutcome o = x.outcome();
-                Transition t = x.transition();
                 attempts.setString(1, c.id());
                 attempts.setInt(2, c.attempts() + 1);
                 attempts.setLong(3, x.startedAt());
@@ -373,31 +363,47 @@ final class DeliveryRepository {
                 attempts.setInt(9, o.responseTruncated() ? 1 : 0);
                 attempts.setString(10, o.requestHeaders());
                 attempts.addBatch();
-                if (shared) continue;
-                moves.setString(1, t.status());
-                moves.setString(2, t.status());
-                moves.setInt(3, t.schedulePos());
-                setLong(moves, 4, t.nextAttemptAt());
-                setInteger(moves, 5, o.statusCode());
-                moves.setString(6, o.summary());
-                moves.setString(7, t.deadReason());
-                moves.setLong(8, x.finishedAt());
-                moves.setString(9, t.status());
-                setLong(moves, 10, t.completedAt());
-                moves.setLong(11, x.finishedAt());
-                moves.setString(12, c.id());
-                moves.setString(13, owner);
-                moves.setLong(14, c.leaseUntil());
-                moves.addBatch();
             }
             attempts.executeBatch();
-            if (shared) return moveAll(h, owner, completions);
-            int[] counts = moves.executeBatch();
-            for (int i = 0; i < counts.length; i++) changed[i] = counts[i] == 1;
-            return changed;
+            return Dialect.of(h) == Dialect.POSTGRESQL ? moveAll(h, owner, completions) : moveEach(h, owner, completions);
         } catch (SQLException e) {
             throw new StoreException("cannot record attempts: " + e.getMessage(), e);
         }
+    }
+
+    /** The state transitions of {@link #completeAll} on SQLite: a statement per attempt (calls into the process, batched). */
+    private static boolean[] moveEach(Handle h, String owner, List<Completion> completions) throws SQLException {
+        // A retry (pending, paused) of a delivery whose cancel was asked for while in flight cancels it instead.
+        PreparedStatement moves = Sql.cached(h, "UPDATE deliveries SET "
+                + "status = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE 'cancelled' END, "
+                + "attempts = attempts + 1, schedule_pos = ?, next_attempt_at = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE NULL END, "
+                + "lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?, dead_reason = ?, updated_at = ?, "
+                + "completed_at = CASE WHEN cancel_requested_at IS NULL OR ? NOT IN ('pending', 'paused') THEN ? ELSE ? END "
+                + "WHERE id = ? AND lease_owner = ? AND lease_until = ? AND status = 'in_flight'");
+        for (Completion x : completions) {
+            Claim c = x.claim();
+            AttemptOutcome o = x.outcome();
+            Transition t = x.transition();
+            moves.setString(1, t.status());
+            moves.setString(2, t.status());
+            moves.setInt(3, t.schedulePos());
+            setLong(moves, 4, t.nextAttemptAt());
+            setInteger(moves, 5, o.statusCode());
+            moves.setString(6, o.summary());
+            moves.setString(7, t.deadReason());
+            moves.setLong(8, x.finishedAt());
+            moves.setString(9, t.status());
+            setLong(moves, 10, t.completedAt());
+            moves.setLong(11, x.finishedAt());
+            moves.setString(12, c.id());
+            moves.setString(13, owner);
+            moves.setLong(14, c.leaseUntil());
+            moves.addBatch();
+        }
+        int[] counts = moves.executeBatch();
+        boolean[] changed = new boolean[completions.size()];
+        for (int i = 0; i < counts.length; i++) changed[i] = counts[i] == 1;
+        return changed;
     }
 
     /**
