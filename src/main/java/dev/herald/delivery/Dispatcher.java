@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,12 +51,15 @@ public final class Dispatcher implements AutoCloseable {
     /** Deliveries whose attempts ended here and whose outcomes are not committed yet (still in_flight in the database). */
     private final Set<String> endedUnrecorded = ConcurrentHashMap.newKeySet();
     /**
-     * Whether the last look at the queue found nothing due that this node could not take (SQLite only).
-     * While it holds, new deliveries with a free slot are handed over by {@link Ingress} instead of being
-     * claimed; anything queued as pending clears it, and the next claim looks again. Written on the
-     * writer's thread (claims and handovers both run there), so a handover never overtakes waiting work.
+     * Counts what may have made work due that the last look at the queue did not see: new pending work (here
+     * or, through NOTIFY, on another node), a retry recorded, leases returned. The queue is clear while
+     * {@link #clearAt} equals it: the last claim found nothing due that this node could not take, and nothing
+     * has changed since. While it holds, the loop makes no claim until the next poll, and on SQLite new
+     * deliveries with a free slot are handed over by {@link Ingress} instead of being claimed. A claim
+     * records the count it read before it began, so a change during the claim leaves the queue not clear.
      */
-    private volatile boolean queueClear;
+    private final AtomicLong changes = new AtomicLong();
+    private volatile long clearAt = -1;
     /** Whether deliveries may be handed over at all: on SQLite, where this process is the only worker. */
     private final boolean handOffs;
     private final ConcurrentLinkedQueue<HandedOver> handedOver = new ConcurrentLinkedQueue<>();
@@ -103,7 +107,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Tells the dispatcher new work may be due now (called after work is committed or returned to the queue). */
     public void wake() {
-        queueClear = false;
+        changes.incrementAndGet();
         signal();
     }
 
@@ -138,7 +142,7 @@ public final class Dispatcher implements AutoCloseable {
                 // While the queue is clear, new work comes handed over and nothing else needs a claim until the
                 // next poll (retries that came due, leases returned, work queued without a wake).
                 long sinceLook = System.nanoTime() - lookedAt;
-                if (queueClear && sinceLook < pollNanos) {
+                if (queueClear() && sinceLook < pollNanos) {
                     awaitSignal(Math.max(1, TimeUnit.NANOSECONDS.toMillis(pollNanos - sinceLook)));
                     continue;
                 }
@@ -189,7 +193,7 @@ public final class Dispatcher implements AutoCloseable {
      * Called inside a write, on the writer's thread, where claims take their slots too.
      */
     long reserve(String channel, String targetId, long now) {
-        if (!handOffs || !running || !queueClear || !channels.containsKey(channel)) return 0;
+        if (!handOffs || !running || !queueClear() || !channels.containsKey(channel)) return 0;
         if (inFlight.get() >= settings.globalConcurrency()) return 0;
         AtomicInteger n = perTarget.get(targetId);
         if (n != null && n.get() >= settings.perTargetConcurrency()) return 0;
@@ -211,12 +215,12 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Whether new work may be handed over now (the last look found nothing waiting); for tests. */
     boolean queueClear() {
-        return queueClear;
+        return clearAt == changes.get();
     }
 
     /** Pending work was queued inside a write under way: deliveries queued after it must not overtake it. */
     void queued() {
-        queueClear = false;
+        changes.incrementAndGet();
     }
 
     /** What a claim leased, and the messages it brought with it (PostgreSQL; the others are read before dispatch). */
@@ -266,12 +270,23 @@ public final class Dispatcher implements AutoCloseable {
                 });
                 long now = clock.millis();
                 long leaseUntil = now + settings.lease().toMillis();
+                long seen = changes.get();
                 Set<String> ended = Set.copyOf(endedUnrecorded);
                 List<Claim> claims = DeliveryRepository.claim(h, workerId, now, leaseUntil, limit,
                         settings.perTargetConcurrency(), busy, excluded, ended, messages);
                 for (Claim c : claims) take(c.targetId());
                 taken.addAll(claims);
-                if (handOffs) queueClear = claims.size() < limit && !DeliveryRepository.anyDue(h, now);
+                boolean clear;
+                if (handOffs) {
+                    clear = claims.size() < limit && !DeliveryRepository.anyDue(h, now);
+                } else {
+                    // PostgreSQL: fewer rows than asked for, and no target at its limit here, so no due row was
+                    // left for want of this node's slots: a slot coming free makes nothing claimable. Rows left for
+                    // other nodes' slots are theirs to claim as their attempts end, rows passed over while another
+                    // transaction held them wait for the poll, and anything new wakes the loop.
+                    clear = claims.size() < limit && noTargetFull();
+                }
+                clearAt = clear ? seen : -1;
                 return claims;
             });
             return new Claimed(leased, messages);
@@ -374,7 +389,15 @@ public final class Dispatcher implements AutoCloseable {
         if (!f.outcome().success()) release(f.claim().targetId());
         metrics.delivery(f.claim().channel(), f.label());
         // A retry is back in the queue (perhaps due at once, after a Retry-After of 0): the next turn claims.
-        if (f.transition().status().equals("pending")) queueClear = false;
+        if (f.transition().status().equals("pending")) changes.incrementAndGet();
+    }
+
+    /** Whether every target has a slot free here. */
+    private boolean noTargetFull() {
+        for (AtomicInteger n : perTarget.values()) {
+            if (n.get() >= settings.perTargetConcurrency()) return false;
+        }
+        return true;
     }
 
     /** Takes a slot of {@code targetId} (and one of the global limit). */

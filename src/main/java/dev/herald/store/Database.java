@@ -41,6 +41,8 @@ public final class Database implements AutoCloseable {
     private final Writer writer;
     private final Semaphore readPermits;
     private final AtomicBoolean announcePending = new AtomicBoolean();
+    /** Names this process in its work notifications (a random UUID: quoted into NOTIFY as it is). */
+    private final String processId = java.util.UUID.randomUUID().toString();
     private volatile WorkListener listener;
     /** SQLite only: WAL checkpoints off the writer's thread. */
     private Checkpointer checkpointer;
@@ -250,7 +252,9 @@ public final class Database implements AutoCloseable {
         writer.submitRelaxed(h -> {
             announcePending.set(false);
             try (Statement s = h.getConnection().createStatement()) {
-                s.execute("NOTIFY " + WORK_CHANNEL);
+                // The payload names this process, whose own listener then leaves it alone: the caller has woken
+                // this process's worker already.
+                s.execute("NOTIFY " + WORK_CHANNEL + ", '" + processId + "'");
             }
             return null;
         }).exceptionally(t -> {
@@ -266,7 +270,7 @@ public final class Database implements AutoCloseable {
      */
     public synchronized void listenForWork(Runnable onWork) {
         if (dialect != Dialect.POSTGRESQL || listener != null) return;
-        listener = new WorkListener(cfg, onWork);
+        listener = new WorkListener(cfg, processId, onWork);
         listener.start();
     }
 

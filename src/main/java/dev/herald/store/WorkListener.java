@@ -21,13 +21,16 @@ final class WorkListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkListener.class);
 
     private final HeraldConfig cfg;
+    /** The payload of this process's own notifications, which wake nothing here (its worker was woken directly). */
+    private final String processId;
     private final Runnable onWork;
     private volatile boolean running = true;
     private volatile Connection connection;
     private Thread thread;
 
-    WorkListener(HeraldConfig cfg, Runnable onWork) {
+    WorkListener(HeraldConfig cfg, String processId, Runnable onWork) {
         this.cfg = cfg;
+        this.processId = processId;
         this.onWork = onWork;
     }
 
@@ -53,8 +56,11 @@ final class WorkListener implements AutoCloseable {
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] got = pg.getNotifications(10_000);
-                    if (got != null && got.length > 0) onWork.run();
-                    else if (!c.isValid(5)) throw new SQLException("the connection stopped answering");
+                    if (got == null || got.length == 0) {
+                        if (!c.isValid(5)) throw new SQLException("the connection stopped answering");
+                    } else if (fromElsewhere(processId, got)) {
+                        onWork.run();
+                    }
                 }
             } catch (SQLException | RuntimeException e) {
                 if (!running) break;
@@ -70,6 +76,14 @@ final class WorkListener implements AutoCloseable {
                 connection = null;
             }
         }
+    }
+
+    /** Whether any of {@code got} came from a process other than {@code processId} (or from a version that names none). */
+    static boolean fromElsewhere(String processId, PGNotification[] got) {
+        for (PGNotification n : got) {
+            if (!processId.equals(n.getParameter())) return true;
+        }
+        return false;
     }
 
     private Connection connect() throws SQLException {
