@@ -213,7 +213,10 @@ public final class Dispatcher implements AutoCloseable {
         signal();
     }
 
-    /** Whether new work may be handed over now (the last look found nothing waiting); for tests. */
+    /**
+     * Whether the last claim found nothing waiting that this node could not take, and nothing changed since:
+     * the loop then claims only at the next poll, and on SQLite new work is handed over.
+     */
     boolean queueClear() {
         return clearAt == changes.get();
     }
@@ -280,11 +283,12 @@ public final class Dispatcher implements AutoCloseable {
                 if (handOffs) {
                     clear = claims.size() < limit && !DeliveryRepository.anyDue(h, now);
                 } else {
-                    // PostgreSQL: fewer rows than asked for, and no target at its limit here, so no due row was
-                    // left for want of this node's slots: a slot coming free makes nothing claimable. Rows left for
-                    // other nodes' slots are theirs to claim as their attempts end, rows passed over while another
-                    // transaction held them wait for the poll, and anything new wakes the loop.
-                    clear = claims.size() < limit && noTargetFull();
+                    // PostgreSQL: fewer rows than asked for, and no target at its limit here when the claim began nor
+                    // after it, so no due row was left for want of this node's slots: a slot coming free makes nothing
+                    // claimable. (A slot freed while the claim ran does not make the start count: the claim saw the
+                    // target full.) Rows left for other nodes' slots are theirs to claim as their attempts end, rows
+                    // passed over while another transaction held them wait for the poll, and anything new wakes the loop.
+                    clear = claims.size() < limit && excluded.isEmpty() && noTargetFull();
                 }
                 clearAt = clear ? seen : -1;
                 return claims;

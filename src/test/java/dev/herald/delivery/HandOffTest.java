@@ -6,10 +6,14 @@ import static dev.herald.delivery.DispatcherHarness.await;
 import static dev.herald.delivery.DispatcherHarness.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.herald.metrics.Metrics;
 import dev.herald.store.Dialect;
+import dev.herald.support.TestDatabases;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -130,6 +134,54 @@ class HandOffTest {
         awaitOpen(c).finish(ok());
         harness.awaitAttempts(c, 1);
         assertThat(channel.maxOpen("t")).isEqualTo(1);
+    }
+
+    /**
+     * PostgreSQL: a claim that found the target full while its one attempt ended must not leave the queue
+     * clear, or the waiting delivery would sit until the poll (an hour here). The claim is held at the claim
+     * lock (another session holds it) and the attempt's outcome at its row (another session locks it), so
+     * the claim counts the attempt in flight although this node's slot came free while it waited.
+     */
+    @Test
+    void aSlotFreedWhileAClaimFoundTheTargetFullIsClaimedWithoutWaitingForThePoll() throws Exception {
+        assumeTrue(TestDatabases.postgres(), "the claim lock and the shared count are PostgreSQL's");
+        start(1);
+        String a = publish("t");
+        FakeChannel.Attempt first = awaitOpen(a);
+        String b = publish("t");
+        String schema = TestDatabases.urlFor(harness.dir).replaceAll(".*currentSchema=([A-Za-z0-9_]+).*", "$1");
+        try (Connection claimLock = TestDatabases.server().connect(); Connection rowLock = TestDatabases.server().connect()) {
+            claimLock.setAutoCommit(false);
+            rowLock.setAutoCommit(false);
+            try (Statement st = claimLock.createStatement()) {
+                st.execute("SELECT pg_advisory_xact_lock(114776665878884)");
+            }
+            try (Statement st = rowLock.createStatement()) {
+                st.execute("SELECT 1 FROM " + schema + ".deliveries WHERE id = '" + a + "' FOR UPDATE");
+            }
+            // A claim starts (c is new work) and waits for the lock, the target full.
+            String c = publish("t");
+            await("a claim waiting for the claim lock", () -> waitingForTheClaimLock() == 1);
+            // a's attempt ends: its slot is free here, its outcome waits for the row.
+            first.finish(ok());
+            claimLock.commit();
+            await("the claim done", () -> waitingForTheClaimLock() == 0 && heldClaimLocks() == 0);
+            rowLock.commit();
+            assertThat(harness.awaitAttempts(a, 1).status()).isEqualTo("succeeded");
+            // The next delivery is claimed on the signal of a's outcome, not at the next poll.
+            awaitOpen(b).finish(ok());
+            awaitOpen(c).finish(ok());
+            harness.awaitAttempts(c, 1);
+        }
+        assertThat(channel.maxOpen("t")).isEqualTo(1);
+    }
+
+    private long waitingForTheClaimLock() {
+        return harness.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    }
+
+    private long heldClaimLocks() {
+        return harness.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted");
     }
 
     @Test

@@ -35,7 +35,7 @@ public final class TestDatabases {
 
     /** A PostgreSQL server: its JDBC URL (no schema chosen) and user. */
     public record Server(String jdbcUrl, String user, String password) {
-        Connection connect() throws SQLException {
+        public Connection connect() throws SQLException {
             return DriverManager.getConnection(jdbcUrl, user, password);
         }
 
