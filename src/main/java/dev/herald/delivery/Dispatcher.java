@@ -139,8 +139,9 @@ public final class Dispatcher implements AutoCloseable {
         while (running) {
             try {
                 dispatchHandedOver();
-                // While the queue is clear, new work comes handed over and nothing else needs a claim until the
-                // next poll (retries that came due, leases returned, work queued without a wake).
+                // While the queue is clear, nothing needs a claim until news wakes the loop or the next poll comes
+                // (retries that came due, leases returned, work queued without a wake); on SQLite new work comes
+                // handed over meanwhile.
                 long sinceLook = System.nanoTime() - lookedAt;
                 if (queueClear() && sinceLook < pollNanos) {
                     awaitSignal(Math.max(1, TimeUnit.NANOSECONDS.toMillis(pollNanos - sinceLook)));
