@@ -78,7 +78,7 @@ public final class ApiServer implements AutoCloseable {
             ClientErrorLog clientErrors = new ClientErrorLog(Clock.systemUTC(), CLIENT_ERROR_LOG_EVERY);
             common(cfg, host, port, path -> MIN_BODY_LIMIT, metrics, clientErrors);
             opsRoutes(cfg.routes, db, metrics);
-            errors(cfg.routes, clientErrors);
+            errors(cfg.routes, clientErrors, null);
         }));
     }
 
@@ -123,7 +123,7 @@ public final class ApiServer implements AutoCloseable {
             new OpenApiRoutes().register(r);
             new KeyRoutes(s.keys()).register(r);
             new WebhookRoutes(s.webhooks()).register(r);
-            new EventRoutes(s.events(), s.deliveries(), s.maxEventBytes()).register(r);
+            new EventRoutes(s.events(), s.deliveries(), s.maxEventBytes(), s.keys()).register(r);
             new DeliveryRoutes(s.deliveries()).register(r);
             new ConnectionRoutes(s.connections()).register(r);
             new CustomerEmailRoutes(s.customerEmails(), s.deliveries()).register(r);
@@ -131,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
             new InboundRoutes(s.inboundSources(), s.inbound(), s.maxInboundBytes()).register(r);
             new EmailRoutes(s.emails(), s.templates(), s.deliveries(), s.inbound(), s.maxEventBytes()).register(r);
             new MailRoutes(s.mail(), s.keys()).register(r);
-            errors(r, clientErrors);
+            errors(r, clientErrors, s.keys());
         });
     }
 
@@ -166,17 +166,25 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    /** Every exception a route can raise, as the documented JSON error; nothing a client did is logged with a stack trace. */
-    private static void errors(RoutesConfig r, ClientErrorLog clientErrors) {
-        r.exception(Problem.class, (e, ctx) -> Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field())));
-        r.exception(ApiException.class, (e, ctx) -> {
-            if (e.status() == 401) {
-                ctx.header("WWW-Authenticate", Credentials.CHALLENGE);
-                clientErrors.note("unauthorized", e.getMessage() + ": " + ctx.method() + " " + ctx.path() + " from " + ctx.ip());
-            }
-            Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
+    /**
+     * Every exception a route can raise, as the documented JSON error; nothing a client did is logged with a
+     * stack trace. {@code keys} (null on a worker's ops-only server) reads a recalled key again before a refusal.
+     */
+    private static void errors(RoutesConfig r, ClientErrorLog clientErrors, ApiKeys keys) {
+        r.exception(Problem.class, (e, ctx) -> {
+            if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
+            else Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field()));
         });
-        r.exception(BodyLimit.TooLarge.class, (e, ctx) -> tooLarge(ctx, e, clientErrors));
+        r.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 401) unauthorized(ctx, e.getMessage(), clientErrors);
+            else if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
+            else Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
+        });
+        r.exception(ApiKeys.KeyNotActive.class, (e, ctx) -> unauthorized(ctx, Credentials.NOT_VALID, clientErrors));
+        r.exception(BodyLimit.TooLarge.class, (e, ctx) -> {
+            if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
+            else tooLarge(ctx, e, clientErrors);
+        });
         r.exception(StoreException.class, (e, ctx) -> unavailable(ctx, e));
         r.exception(HttpResponseException.class, (e, ctx) -> Http.json(ctx, e.getStatus(),
                 Http.error(JsonErrorHandler.code(e.getStatus()), e.getMessage(), null)));
@@ -200,6 +208,12 @@ public final class ApiServer implements AutoCloseable {
         r.error(405, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 405, Http.error("method_not_allowed", "method not allowed", null));
         });
+    }
+
+    private static void unauthorized(Context ctx, String message, ClientErrorLog clientErrors) {
+        ctx.header("WWW-Authenticate", Credentials.CHALLENGE);
+        clientErrors.note("unauthorized", message + ": " + ctx.method() + " " + ctx.path() + " from " + ctx.ip());
+        Http.json(ctx, 401, Http.error("unauthorized", message, null));
     }
 
     private static void tooLarge(Context ctx, BodyLimit.TooLarge e, ClientErrorLog clientErrors) {

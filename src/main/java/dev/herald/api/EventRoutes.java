@@ -2,6 +2,7 @@ package dev.herald.api;
 
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Message;
+import dev.herald.projects.ApiKeys;
 import dev.herald.projects.Principal;
 import dev.herald.projects.Role;
 import dev.herald.util.Hashes;
@@ -34,9 +35,11 @@ final class EventRoutes {
     private final EventService events;
     private final DeliveryService deliveries;
     private final int maxBytes;
+    private final ApiKeys keys;
 
-    EventRoutes(EventService events, DeliveryService deliveries, int maxBytes) {
+    EventRoutes(EventService events, DeliveryService deliveries, int maxBytes, ApiKeys keys) {
         this.events = events;
+        this.keys = keys;
         this.deliveries = deliveries;
         this.maxBytes = maxBytes;
     }
@@ -52,7 +55,8 @@ final class EventRoutes {
             JsonBody body = JsonBody.parse(Http.bodyText(ctx), FIELDS);
             String type = type(body, "type");
             JsonNode data = data(body, "data");
-            EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : Hashes.sha256Hex(raw));
+            EventService.Accepted a = events.publish(p.projectId(), type, data, key, key == null ? null : Hashes.sha256Hex(raw),
+                    Credentials.guard(ctx, keys));
             if (a.replayed()) ctx.header("Idempotent-Replayed", "true");
             Http.json(ctx, 202, a.json());
         });
@@ -63,7 +67,7 @@ final class EventRoutes {
                 throw new ApiException(413, "payload_too_large", "batch body is " + raw.length + " bytes; the limit is " + maxBytes, null);
             }
             List<EventService.BatchItem> items = batchItems(JsonBody.parse(Http.bodyText(ctx), BATCH_FIELDS));
-            List<EventService.BatchResult> results = events.publishBatch(p.projectId(), items);
+            List<EventService.BatchResult> results = events.publishBatch(p.projectId(), items, Credentials.guard(ctx, keys));
             ObjectNode out = Json.object();
             ArrayNode data = out.putArray("data");
             int accepted = 0;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,16 @@ public final class Ingress {
 
     /** What {@link #accept} answered: the answer's JSON, and whether it repeats an earlier answer. */
     public record Receipt(String answer, boolean replayed) {}
+
+    /**
+     * What a write must still find true when it commits, checked inside it before anything else (that the
+     * caller's API key is still active): it throws to refuse the write, which then stores nothing and
+     * replays no answer. It may check with the rest of the writer's batch through {@link Queue#deferred}.
+     */
+    @FunctionalInterface
+    public interface Guard {
+        void check(Queue q);
+    }
 
     /** When the rows a write queues are inserted. */
     public enum Rows {
@@ -104,8 +115,7 @@ public final class Ingress {
          * deliveries are inserted with the rest of the writer's batch instead, before its commit.
          */
         public List<String> enqueue(Message m, String channel, List<String> targetIds) {
-            DeliveryRepository.PendingRows later = batch == null ? null
-                    : batch.deferred(DeliveryRepository.PendingRows.class, DeliveryRepository.PendingRows::new);
+            DeliveryRepository.PendingRows later = deferred(DeliveryRepository.PendingRows.class, DeliveryRepository.PendingRows::new);
             if (later != null) {
                 List<String> ids = later.add(m, channel, targetIds, now);
                 requeued(targetIds.size());
@@ -129,6 +139,15 @@ public final class Ingress {
             if (handed > 0) messages.put(m.id(), m);
             requeued(targetIds.size() - handed);
             return ids;
+        }
+
+        /**
+         * When this write's rows go {@link Rows#WITH_THE_BATCH} (PostgreSQL): the writer batch's deferred work
+         * of {@code kind}, done by one statement for the whole batch before its commit. Null otherwise: then
+         * the work is done now.
+         */
+        public <D extends Writer.Deferred> D deferred(Class<D> kind, Supplier<D> create) {
+            return batch == null ? null : batch.deferred(kind, create);
         }
 
         /** A slot in the dispatcher per target that has one free (its lease deadline; 0 or less where none); null when none has. */
@@ -176,11 +195,11 @@ public final class Ingress {
      * when it queued anything. Exceptions from {@code work} roll the write back and are rethrown.
      */
     public <T> T write(Function<Queue, T> work) {
-        return write(Rows.AT_ONCE, work);
+        return write(Rows.AT_ONCE, null, work);
     }
 
-    /** {@link #write}, with the queued rows inserted as {@code rows} says. */
-    public <T> T write(Rows rows, Function<Queue, T> work) {
+    /** {@link #write}, with the queued rows inserted as {@code rows} says and {@code guard} (may be null) checked first inside it. */
+    public <T> T write(Rows rows, Guard guard, Function<Queue, T> work) {
         long now = clock.millis();
         Dispatcher d = dispatcher;
         Queue[] q = new Queue[1];
@@ -188,6 +207,7 @@ public final class Ingress {
         boolean later = rows == Rows.WITH_THE_BATCH;
         Writer.Job<T> job = h -> {
             q[0] = new Queue(h, now, d, true, later ? writer : null);
+            if (guard != null) guard.check(q[0]);
             return work.apply(q[0]);
         };
         BiConsumer<T, Throwable> settled = (r, failure) -> {
@@ -209,13 +229,13 @@ public final class Ingress {
      * without running {@code work}, and the same key with a different request is refused (422).
      */
     public Receipt accept(IdempotencyKey key, Function<Queue, String> work) {
-        return accept(Rows.AT_ONCE, key, work);
+        return accept(Rows.AT_ONCE, null, key, work);
     }
 
-    /** {@link #accept}, with the queued rows inserted as {@code rows} says. */
-    public Receipt accept(Rows rows, IdempotencyKey key, Function<Queue, String> work) {
-        if (key == null) return new Receipt(write(rows, work), false);
-        return write(rows, q -> replay(q, key).orElseGet(() -> first(q, key, work)));
+    /** {@link #accept}, with the queued rows inserted as {@code rows} says and {@code guard} (may be null) checked first, before an earlier answer is replayed. */
+    public Receipt accept(Rows rows, Guard guard, IdempotencyKey key, Function<Queue, String> work) {
+        if (key == null) return new Receipt(write(rows, guard, work), false);
+        return write(rows, guard, q -> replay(q, key).orElseGet(() -> first(q, key, work)));
     }
 
     /** The answer kept for {@code key} within its TTL, replayed; throws the 422 refusal when the key came with another request. */
@@ -240,10 +260,11 @@ public final class Ingress {
      * Many {@link #accept}s in one write, so one commit (and one sync) covers them all: each item is checked
      * against its own key in order (a key repeated inside the batch replays or refuses like a later
      * request would). A key reused with a different request refuses that item alone; an exception from any
-     * {@code work} rolls the whole write back.
+     * {@code work} rolls the whole write back. {@code guard} (may be null) is checked once, first: when it
+     * refuses, the whole write is refused.
      */
-    public List<ItemResult> acceptAll(Rows rows, List<Item> items) {
-        return write(rows, q -> {
+    public List<ItemResult> acceptAll(Rows rows, Guard guard, List<Item> items) {
+        return write(rows, guard, q -> {
             List<ItemResult> out = new ArrayList<>(items.size());
             for (Item item : items) {
                 Optional<Receipt> seen = Optional.empty();

@@ -3,6 +3,7 @@ package dev.herald.projects;
 import dev.herald.store.Database;
 import dev.herald.store.Dialect;
 import dev.herald.store.Sql;
+import dev.herald.store.Writer;
 import dev.herald.util.Hashes;
 import dev.herald.util.Ids;
 import dev.herald.util.Json;
@@ -25,10 +26,12 @@ import tools.jackson.databind.node.ObjectNode;
  * API keys: {@code hk_} + 32 random bytes (base64url), shown once, stored as SHA-256 (the keys are
  * random, so a slow hash adds nothing). Listed by name, role and prefix, never by value or hash.
  *
- * <p>Every request looks its key up in the database (one indexed read) and nothing is cached, so a
- * revoked key fails at once on every node, SQLite or PostgreSQL, and on the review page, whose sessions
- * check their key on each request too. Hazard: a cache here would have to be validated per request,
- * or revocation would lag behind on other nodes by the cache's lifetime.
+ * <p>Every request looks its key up in the database (one indexed read), so a revoked key fails at once
+ * on every node, SQLite or PostgreSQL, and on the review page, whose sessions check their key on each
+ * request too. The one exception is {@link #recall}, for publishing events on PostgreSQL: the principal
+ * comes from this node's memory and the write that stores the events {@link #confirm}s the key before it
+ * commits, so revocation still takes effect from the next request on. Hazard: anything else remembered
+ * here would have to be validated per request, or revocation would lag behind on other nodes.
  *
  * <p>{@code last_used_at} is written at most once a minute per key (and only when the stored value is
  * older), off the request's path, as a relaxed write: losing one on a power failure costs a minute of
@@ -44,6 +47,10 @@ public final class ApiKeys {
     private final Clock clock;
     /** Per key id, when this process last wrote (or saw written) its {@code last_used_at}. */
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
+    /** What {@link #recall} remembers: the principal of each key hash found active on this node (PostgreSQL only). */
+    private final Map<String, Principal> recalled = new ConcurrentHashMap<>();
+    /** Keys {@link #recall} remembers at most; past this it starts again from none. */
+    static final int RECALLED_MAX = 10_000;
 
     /** A key as created: the only time its secret value exists outside the caller's hands. */
     public record Created(String id, String projectId, String name, Role role, String key, long createdAt) {
@@ -138,6 +145,89 @@ public final class ApiKeys {
         });
         found.ifPresent(f -> touch(f.principal().keyId(), f.lastUsedAt()));
         return found.map(Found::principal);
+    }
+
+    /** A principal {@link #recall} found, and whether it was read from the database just now ({@code confirmed}). */
+    public record Recalled(Principal principal, boolean confirmed) {}
+
+    /**
+     * For a request whose whole effect is one write that {@link #confirm}s the key before its commit
+     * ({@code POST /api/v1/events}): on PostgreSQL, where every read is a round trip, the principal this
+     * node found for {@code presented} before, without reading it again ({@code confirmed} false); the
+     * write then checks that the key is still active with the rest of its batch, so a revoked key still
+     * fails from the next request on, on every node, and nothing it sent is stored. Otherwise (SQLite, a
+     * key not seen here yet) what {@link #authenticate} reads. Only keys that were active are remembered.
+     */
+    public Optional<Recalled> recall(String presented) {
+        if (db.dialect() != Dialect.POSTGRESQL || presented == null || presented.length() < 10 || presented.length() > 200) {
+            return authenticate(presented).map(p -> new Recalled(p, true));
+        }
+        String hash = hash(presented);
+        Principal known = recalled.get(hash);
+        if (known != null) {
+            touch(known.keyId(), null);
+            return Optional.of(new Recalled(known, false));
+        }
+        Optional<Principal> read = authenticate(presented);
+        read.ifPresent(p -> {
+            if (recalled.size() >= RECALLED_MAX) recalled.clear();
+            recalled.put(hash, p);
+        });
+        return read.map(p -> new Recalled(p, true));
+    }
+
+    /**
+     * Inside a write, on the writer's thread: makes it fail with {@link KeyNotActive} unless key {@code keyId}
+     * is active when it commits. With {@code batch} (the writer batch's {@link Confirmations}, PostgreSQL), all
+     * keys of the batch are checked by one read before the commit; if one was revoked, the writer rolls the
+     * batch back and runs it again confirming each write by itself, so only the writes of that key fail.
+     * Without it ({@code batch} null), one read now.
+     */
+    public void confirm(Handle h, Confirmations batch, String keyId) {
+        if (batch != null) {
+            batch.keyIds.add(keyId);
+            return;
+        }
+        try {
+            java.sql.PreparedStatement ps = Sql.cached(h, "SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL");
+            ps.setString(1, keyId);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) return;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new dev.herald.store.StoreException("cannot read API keys: " + e.getMessage(), e);
+        }
+        // Forgotten here so the key's next request reads it (and is refused before doing any work).
+        recalled.values().removeIf(p -> p.keyId().equals(keyId));
+        throw new KeyNotActive();
+    }
+
+    /** A write {@link #confirm}ed a key that is no longer active: the request is refused as if the key were unknown. */
+    public static final class KeyNotActive extends RuntimeException {
+        public KeyNotActive() {
+            super("the API key is not valid", null, false, false);
+        }
+    }
+
+    /** The keys the writes of one writer batch confirm, checked by one read before its commit (PostgreSQL). */
+    public static final class Confirmations implements Writer.Deferred {
+        private final java.util.Set<String> keyIds = new java.util.HashSet<>();
+
+        @Override
+        public void flush(Handle h) throws java.sql.SQLException {
+            if (keyIds.isEmpty()) return;
+            try {
+                java.sql.PreparedStatement ps = Sql.cached(h, "SELECT count(*) FROM api_keys WHERE id = ANY(?) AND revoked_at IS NULL");
+                ps.setArray(1, h.getConnection().createArrayOf("text", keyIds.toArray()));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    // The writer runs the batch again confirming each write by itself, which finds the ones at fault.
+                    if (rs.getInt(1) != keyIds.size()) throw new dev.herald.store.StoreException("an API key confirmed in this batch is no longer active", null);
+                }
+            } finally {
+                keyIds.clear();
+            }
+        }
     }
 
     /** Records that a key was used now, unless that was recorded less than a minute ago (here or by another node). */

@@ -139,6 +139,11 @@ public final class Writer implements AutoCloseable {
         return f;
     }
 
+    /** Jobs queued and not yet taken into a batch. */
+    public int waiting() {
+        return queue.size();
+    }
+
     /** Runs a job and waits for its commit. Exceptions thrown by the job are rethrown as they are. */
     public <T> T execute(Job<T> job) {
         return await(submit(job));

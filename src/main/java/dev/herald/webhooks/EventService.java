@@ -52,14 +52,18 @@ public final class EventService {
         }
     }
 
-    /** Accepts an event: {@code requestHash} is the SHA-256 of the request body, checked against an earlier use of {@code idempotencyKey}. */
-    public Accepted publish(String projectId, String type, JsonNode data, String idempotencyKey, String requestHash) {
+    /**
+     * Accepts an event: {@code requestHash} is the SHA-256 of the request body, checked against an earlier use
+     * of {@code idempotencyKey}; {@code guard} (may be null) is what the write must still find true to commit
+     * (the caller's key active).
+     */
+    public Accepted publish(String projectId, String type, JsonNode data, String idempotencyKey, String requestHash, Ingress.Guard guard) {
         // The body is built before the write so the writer only runs SQL.
         Message m = message(projectId, type, data, clock.millis());
         // An event's rows are only inserted here: they may go in with the rest of the writer's batch.
-        if (idempotencyKey == null) return ingress.write(Ingress.Rows.WITH_THE_BATCH, q -> enqueue(q, m));
+        if (idempotencyKey == null) return ingress.write(Ingress.Rows.WITH_THE_BATCH, guard, q -> enqueue(q, m));
         Ingress.IdempotencyKey key = new Ingress.IdempotencyKey(projectId, "events", idempotencyKey, requestHash);
-        return Accepted.of(ingress.accept(Ingress.Rows.WITH_THE_BATCH, key, q -> enqueue(q, m).json()));
+        return Accepted.of(ingress.accept(Ingress.Rows.WITH_THE_BATCH, guard, key, q -> enqueue(q, m).json()));
     }
 
     /** One event of a batch: its type and data (checked), its Idempotency-Key (or null) and the hash of the item as sent. */
@@ -72,9 +76,9 @@ public final class EventService {
      * Accepts a batch of events in one commit through the {@link Ingress}: each item is what
      * {@link #publish} would do with it, in order, with its own Idempotency-Key (scope {@code events.batch});
      * a key reused with a different item refuses that item alone ({@code idempotency_key_reused}, naming
-     * {@code events[i].idempotency_key}).
+     * {@code events[i].idempotency_key}). {@code guard} (may be null) is checked once for the whole batch.
      */
-    public List<BatchResult> publishBatch(String projectId, List<BatchItem> items) {
+    public List<BatchResult> publishBatch(String projectId, List<BatchItem> items, Ingress.Guard guard) {
         long now = clock.millis();
         List<Ingress.Item> work = new ArrayList<>(items.size());
         for (BatchItem item : items) {
@@ -83,7 +87,7 @@ public final class EventService {
                     : new Ingress.IdempotencyKey(projectId, BATCH_SCOPE, item.idempotencyKey(), item.requestHash());
             work.add(new Ingress.Item(key, q -> enqueue(q, m).json()));
         }
-        List<Ingress.ItemResult> results = ingress.acceptAll(Ingress.Rows.WITH_THE_BATCH, work);
+        List<Ingress.ItemResult> results = ingress.acceptAll(Ingress.Rows.WITH_THE_BATCH, guard, work);
         List<BatchResult> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             Ingress.ItemResult r = results.get(i);

@@ -87,6 +87,17 @@ class SharedDatabaseTest {
         assertThat(viewerOnB.get("/api/v1/webhooks").status()).as("used on B, so B has seen it").isEqualTo(200);
         assertThat(adminOnA.delete("/api/v1/api-keys/" + created.str("id")).status()).isEqualTo(204);
         assertThat(viewerOnB.get("/api/v1/webhooks").status()).as("revoked on A: refused on B with no delay").isEqualTo(401);
+
+        // Publishing recalls the key from B's memory and confirms it in the write: refused all the same.
+        Api.Res publisher = adminOnA.post("/api/v1/api-keys", "{\"name\":\"pub\",\"role\":\"PUBLISHER\"}");
+        Api publisherOnB = adminOnA.as(publisher.str("api_key")).at(b.port());
+        String event = "{\"type\":\"a.b\",\"data\":{}}";
+        assertThat(publisherOnB.post("/api/v1/events", event).status()).as("B remembers it now").isEqualTo(202);
+        assertThat(publisherOnB.post("/api/v1/events", event).status()).isEqualTo(202);
+        assertThat(adminOnA.delete("/api/v1/api-keys/" + publisher.str("id")).status()).isEqualTo(204);
+        assertThat(publisherOnB.post("/api/v1/events", event).status()).as("revoked on A: B refuses to publish with no delay").isEqualTo(401);
+        assertThat(publisherOnB.post("/api/v1/events/batch", "{\"events\":[" + event + "]}").status()).isEqualTo(401);
+        assertThat(adminOnA.get("/api/v1/events").json().get("data").size()).as("only what came before the revocation").isEqualTo(2);
     }
 
     @Test
