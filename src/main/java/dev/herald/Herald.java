@@ -181,7 +181,7 @@ public final class Herald implements AutoCloseable {
                 }
             } else {
                 ApiServer.Services s = new ApiServer.Services(db, keys,
-                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds(), events),
+                        new WebhookService(db, subscriptions, policy, secrets, clock, cfg.secretRotationGrace(), (int) cfg.defaultWebhookTimeout().toSeconds(), events, ingress),
                         events, deliveries, connections, customerEmails,
                         metrics, cfg.maxEventSizeBytes(), emails, new TemplateService(db, clock), inboundSources, inbound, cfg.inbound().maxBodyBytes(),
                         new ApiServer.Mail(mailDomains, mailEndpoints, mailRoutes, mailIntake, mailMessages,

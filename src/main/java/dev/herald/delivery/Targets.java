@@ -26,6 +26,17 @@ public final class Targets {
         return DeliveryRepository.resumeTarget(h, targetId, now);
     }
 
+    /**
+     * {@link #resume(Handle, String, long)} in a write through the {@link Ingress}: the dispatchers (this
+     * node's, and on PostgreSQL every node's) are woken for the resumed deliveries after the commit, instead
+     * of finding them at their next poll.
+     */
+    public static int resume(Ingress.Queue q, String targetId) {
+        int n = DeliveryRepository.resumeTarget(q.handle(), targetId, q.now());
+        q.requeued(n);
+        return n;
+    }
+
     /** Cancels the target's waiting deliveries (they are finished, never attempted again). Returns how many. */
     public static int cancel(Handle h, String targetId, long now) {
         return DeliveryRepository.cancelTarget(h, targetId, now);

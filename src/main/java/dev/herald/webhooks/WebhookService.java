@@ -1,6 +1,7 @@
 package dev.herald.webhooks;
 
 import dev.herald.config.Durations;
+import dev.herald.delivery.Ingress;
 import dev.herald.delivery.Targets;
 import dev.herald.outbound.Auth;
 import dev.herald.outbound.AuthJson;
@@ -45,14 +46,16 @@ public final class WebhookService {
     private final Duration defaultGrace;
     private final int defaultTimeoutSeconds;
     private final EventService events;
+    private final Ingress ingress;
 
     /**
      * @param defaultTimeoutSeconds {@code timeout_seconds} of webhooks created without one (NOTIFICATION_HTTP_TIMEOUT)
      * @param events                sends test events ({@link #sendTest})
      */
     public WebhookService(Database db, Subscriptions subscriptions, OutboundPolicy policy, SecretBox secrets, Clock clock, Duration defaultGrace,
-                          int defaultTimeoutSeconds, EventService events) {
+                          int defaultTimeoutSeconds, EventService events, Ingress ingress) {
         this.defaultTimeoutSeconds = defaultTimeoutSeconds;
+        this.ingress = ingress;
         this.events = events;
         this.db = db;
         this.subscriptions = subscriptions;
@@ -124,11 +127,12 @@ public final class WebhookService {
                 enabled ? null : (disabled ? "disabled by user" : old.disabledReason()), enabled ? null : (disabled ? Long.valueOf(now) : old.disabledAt()),
                 schedule, timeout, scheme, header, old.secretSealed(), old.secretKid(), old.previousSecretSealed(), old.previousSecretKid(),
                 old.previousSecretUntil(), reenabled ? 0 : old.consecutiveFailures(), old.createdAt(), now, auth[0], auth[1]);
-        db.writer().execute(h -> {
-            WebhookRepository.update(h, w);
+        // Through the Ingress, so the deliveries a re-enabled webhook resumes wake the dispatchers after the commit.
+        ingress.write(q -> {
+            WebhookRepository.update(q.handle(), w);
             subscriptions.invalidate(projectId);
-            if (reenabled) Targets.resume(h, w.id(), now);
-            if (disabled) Targets.pause(h, w.id(), now);
+            if (reenabled) Targets.resume(q, w.id());
+            if (disabled) Targets.pause(q.handle(), w.id(), now);
             return null;
         });
         return w;
