@@ -6,7 +6,8 @@ import dev.herald.support.Api;
 import dev.herald.support.TestHerald;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,20 +34,25 @@ class GupshupCallbackTest {
             + "\"id\":\"ABEGkYaYVSEEAhAL3SLAWwHKeKrt6s3FKB0c\",\"source\":\"918098012134\",\"type\":\"text\",\"payload\":{\"text\":\"Hi\"},"
             + "\"sender\":{\"phone\":\"918098012134\",\"name\":\"Smit\",\"country_code\":\"91\",\"dial_code\":\"8098012134\"}}}";
 
-    TestHerald herald;
+    static TestHerald herald;
     Api api;
     String sourceId;
 
     @BeforeEach
     void start() {
-        herald = TestHerald.start();
         api = herald.newProject("gupshup");
         sourceId = Callbacks.source(api, "{\"name\":\"gupshup\",\"provider\":\"gupshup\",\"credentials\":{\"token\":\"" + TOKEN + "\"}}")
                 .get("id").asString();
     }
 
-    @AfterEach
-    void stop() {
+    /** One server for the class: each test gets a project and a source of its own. */
+    @BeforeAll
+    static void startHerald() {
+        herald = TestHerald.start();
+    }
+
+    @AfterAll
+    static void stop() {
         herald.close();
     }
 

@@ -21,7 +21,8 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,22 +102,27 @@ class MessageBirdCallbackTest {
 
     // ----- a running Herald -----
 
-    TestHerald herald;
+    static TestHerald herald;
     Api api;
     String id;
     String callbackUrl;
 
     @BeforeEach
     void start() {
-        herald = TestHerald.start(Map.of());
         api = herald.newProject("messagebird");
         JsonNode s = Callbacks.source(api, "{\"name\":\"mb\",\"provider\":\"messagebird\",\"credentials\":{\"signing_key\":\"" + KEY + "\"}}");
         id = s.get("id").asString();
         callbackUrl = s.get("callback_url").asString();
     }
 
-    @AfterEach
-    void stop() {
+    /** One server for the class: each test gets a project and a source of its own. */
+    @BeforeAll
+    static void startHerald() {
+        herald = TestHerald.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
         herald.close();
     }
 

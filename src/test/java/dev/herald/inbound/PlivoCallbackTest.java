@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,22 +56,27 @@ class PlivoCallbackTest {
     static final String TOKEN = "ZjQ5MzM4NGRhZWZiYTQ0NmM1YjQ0YTg0ZTIxNzE2";
     static final String OTHER_TOKEN = "MDk4NzY1NDMyMWZlZGNiYTk4NzY1NDMyMTBmZWRj";
 
-    TestHerald herald;
+    static TestHerald herald;
     Api api;
     String sourceId;
     String callbackUrl;
 
     @BeforeEach
     void start() {
-        herald = TestHerald.start(Map.of("HERALD_PUBLIC_URL", "https://herald.example.com"));
         api = herald.newProject("plivo");
         JsonNode s = Callbacks.source(api, "{\"name\":\"plivo\",\"provider\":\"plivo\",\"credentials\":{\"auth_token\":\"" + TOKEN + "\"}}");
         sourceId = s.get("id").asString();
         callbackUrl = s.get("callback_url").asString();
     }
 
-    @AfterEach
-    void stop() {
+    /** One server for the class: each test gets a project and a source of its own. */
+    @BeforeAll
+    static void startHerald() {
+        herald = TestHerald.start(Map.of("HERALD_PUBLIC_URL", "https://herald.example.com"));
+    }
+
+    @AfterAll
+    static void stop() {
         herald.close();
     }
 

@@ -18,7 +18,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,22 +47,27 @@ class TwilioCallbackTest {
     static final String TOKEN = "9f2c4e1a7b3d5f60812a4c6e8f0b2d4f";
     static final String OTHER_TOKEN = "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a";
 
-    TestHerald herald;
+    static TestHerald herald;
     Api api;
     String sourceId;
     String callbackUrl;
 
     @BeforeEach
     void start() {
-        herald = TestHerald.start(Map.of("HERALD_PUBLIC_URL", "https://herald.example.com"));
         api = herald.newProject("twilio");
         JsonNode s = Callbacks.source(api, "{\"name\":\"twilio\",\"provider\":\"twilio\",\"credentials\":{\"auth_token\":\"" + TOKEN + "\"}}");
         sourceId = s.get("id").asString();
         callbackUrl = s.get("callback_url").asString();
     }
 
-    @AfterEach
-    void stop() {
+    /** One server for the class: each test gets a project and a source of its own. */
+    @BeforeAll
+    static void startHerald() {
+        herald = TestHerald.start(Map.of("HERALD_PUBLIC_URL", "https://herald.example.com"));
+    }
+
+    @AfterAll
+    static void stop() {
         herald.close();
     }
 
