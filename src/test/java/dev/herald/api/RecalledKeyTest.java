@@ -10,6 +10,7 @@ import dev.herald.projects.Projects;
 import dev.herald.projects.Role;
 import dev.herald.store.Database;
 import dev.herald.support.Api;
+import dev.herald.support.Await;
 import dev.herald.support.TestHerald;
 import dev.herald.util.Ids;
 import java.nio.charset.StandardCharsets;
@@ -113,11 +114,13 @@ class RecalledKeyTest {
         assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
         Message ok = message(project.projectId(), clock);
         Message refused = message(project.projectId(), clock);
-        CompletableFuture<List<String>> okWrite = CompletableFuture.supplyAsync(() -> publish(ingress, keys, active, ok));
-        CompletableFuture<List<String>> refusedWrite = CompletableFuture.supplyAsync(() -> publish(ingress, keys, revoked, refused));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (db.writer().waiting() < 2 && System.nanoTime() < deadline) Thread.sleep(5);
-        assertThat(db.writer().waiting()).isEqualTo(2);
+        CompletableFuture<List<String>> okWrite = new CompletableFuture<>();
+        CompletableFuture<List<String>> refusedWrite = new CompletableFuture<>();
+        Thread okThread = Thread.ofPlatform().start(() -> complete(okWrite, () -> publish(ingress, keys, active, ok)));
+        Thread refusedThread = Thread.ofPlatform().start(() -> complete(refusedWrite, () -> publish(ingress, keys, revoked, refused)));
+        // Both writes are queued once both threads wait for their commit (other jobs of the server may be queued too).
+        Await.until("both writes queued behind the held writer", () -> okThread.getState() == Thread.State.WAITING
+                && refusedThread.getState() == Thread.State.WAITING && db.writer().waiting() >= 2);
         release.countDown();
         hold.get(30, TimeUnit.SECONDS);
 
@@ -126,6 +129,14 @@ class RecalledKeyTest {
                 .hasCauseInstanceOf(ApiKeys.KeyNotActive.class);
         assertThat(stored(db, ok.id())).isTrue();
         assertThat(stored(db, refused.id())).isFalse();
+    }
+
+    private static <T> void complete(CompletableFuture<T> f, java.util.function.Supplier<T> work) {
+        try {
+            f.complete(work.get());
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
     }
 
     private static List<String> publish(Ingress ingress, ApiKeys keys, String keyId, Message m) {
