@@ -172,18 +172,15 @@ public final class ApiServer implements AutoCloseable {
      */
     private static void errors(RoutesConfig r, ClientErrorLog clientErrors, ApiKeys keys) {
         r.exception(Problem.class, (e, ctx) -> {
-            if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
-            else Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field()));
+            if (!refusedAsRevoked(ctx, keys, clientErrors)) Http.json(ctx, Http.status(e.kind()), Http.error(e.code(), e.getMessage(), e.field()));
         });
         r.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) unauthorized(ctx, e.getMessage(), clientErrors);
-            else if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
-            else Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
+            else if (!refusedAsRevoked(ctx, keys, clientErrors)) Http.json(ctx, e.status(), Http.error(e.code(), e.getMessage(), e.field()));
         });
         r.exception(ApiKeys.KeyNotActive.class, (e, ctx) -> unauthorized(ctx, Credentials.NOT_VALID, clientErrors));
         r.exception(BodyLimit.TooLarge.class, (e, ctx) -> {
-            if (Credentials.revokedMeanwhile(ctx, keys)) unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
-            else tooLarge(ctx, e, clientErrors);
+            if (!refusedAsRevoked(ctx, keys, clientErrors)) tooLarge(ctx, e, clientErrors);
         });
         r.exception(StoreException.class, (e, ctx) -> unavailable(ctx, e));
         r.exception(HttpResponseException.class, (e, ctx) -> Http.json(ctx, e.getStatus(),
@@ -208,6 +205,16 @@ public final class ApiServer implements AutoCloseable {
         r.error(405, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) Http.json(ctx, 405, Http.error("method_not_allowed", "method not allowed", null));
         });
+    }
+
+    /**
+     * Before a refusal of a request whose key was recalled, not read: answers 401 instead, and says so, when the key
+     * was revoked meanwhile ({@link Credentials#revokedMeanwhile}); otherwise the caller answers its own refusal.
+     */
+    private static boolean refusedAsRevoked(Context ctx, ApiKeys keys, ClientErrorLog clientErrors) {
+        if (!Credentials.revokedMeanwhile(ctx, keys)) return false;
+        unauthorized(ctx, Credentials.NOT_VALID, clientErrors);
+        return true;
     }
 
     private static void unauthorized(Context ctx, String message, ClientErrorLog clientErrors) {
