@@ -10,11 +10,14 @@
 #           events/s accepted (wrk), and deliveries/s end to end (from the round's first publish until
 #           every accepted event's attempt has started)
 #   nomatch the webhook subscribes to nomatch.*: ingest alone
+#   fanout  --fanout webhooks (default 10) subscribed to *, each on a port of its own of the same nginx
+#           (an HTTP client keeps its connections per host and port, as it would for N receivers):
+#           rounds as for 1:1, deliveries/s end to end = attempts started for every webhook of every event
 # Needs wrk and nginx (Debian packages wrk, nginx-light; installed here when missing and we are root).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-rounds=5 seconds=15 warmup=2 cold_seconds=15 modes="cold,raw,1:1,nomatch" connections=32
+rounds=5 seconds=15 warmup=2 cold_seconds=15 modes="cold,raw,1:1,nomatch" connections=32 fanout=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -23,9 +26,10 @@ while [ $# -gt 0 ]; do
     --cold-seconds) cold_seconds="$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
+    --fanout) fanout="$2"; shift 2 ;;
     -h|--help)
-      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-      echo "Options: --modes raw,cold,1:1,nomatch  --rounds 5  --seconds 15  --warmup 2 (rounds)  --cold-seconds 15  --connections 32"
+      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      echo "Options: --modes raw,cold,1:1,nomatch,fanout  --rounds 5  --seconds 15  --warmup 2 (rounds)  --cold-seconds 15  --connections 32  --fanout 10"
       exit 0 ;;
     *) echo "bench-external: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -51,6 +55,9 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR]=$1} END{if (NR==0)
 
 work="$(mktemp -d /tmp/herald-bench-external.XXXXXX)"
 nginx_port="$(free_port)"
+# The fan-out mode's webhooks: one port each (the first is the one every other mode uses).
+nginx_ports="$nginx_port"
+for _ in $(seq 2 "$fanout"); do nginx_ports="$nginx_ports $(free_port)"; done
 herald_port="$(free_port)"
 serve_pid=""
 cleanup() {
@@ -69,7 +76,7 @@ http {
   access_log off;
   client_body_temp_path $work/body;
   server {
-    listen 127.0.0.1:$nginx_port;
+$(for p in $nginx_ports; do echo "    listen 127.0.0.1:$p;"; done)
     location / { return 200 "ok\n"; }
   }
 }
@@ -135,9 +142,9 @@ wrk.body = '{"type":"order.created","data":{"seq":1,"pad":"$pad"}}'
 EOF
 }
 
-webhook() { # events pattern
+webhook() { # events pattern [nginx port]
   curl -sf -o /dev/null -X POST -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
-    -d "{\"url\":\"http://127.0.0.1:$nginx_port/hook\",\"events\":[\"$1\"]}" "http://127.0.0.1:$herald_port/api/v1/webhooks" \
+    -d "{\"url\":\"http://127.0.0.1:${2:-$nginx_port}/hook\",\"events\":[\"$1\"]}" "http://127.0.0.1:$herald_port/api/v1/webhooks" \
     || { echo "bench-external: creating the webhook failed" >&2; exit 1; }
 }
 
@@ -147,15 +154,16 @@ stop_herald() {
   serve_pid=""
 }
 
-round() { # [nomatch] -> prints "events/s deliveries/s" for one round of $seconds
-  local a0 s0 a s t0 t1 rate
+round() { # [nomatch|fanout] -> prints "events/s deliveries/s" for one round of $seconds
+  local a0 s0 a s t0 t1 rate per=1
+  [ "${1:-}" = fanout ] && per="$fanout"
   read -r a0 s0 < <(metrics)
   t0="$(now)"
   rate="$(run_wrk "$seconds" "$work/post.lua" "http://127.0.0.1:$herald_port/api/v1/events")"
   if [ "${1:-}" = nomatch ]; then echo "$rate 0"; return; fi
   while :; do
     read -r a s < <(metrics)
-    [ $((s - s0)) -ge $((a - a0)) ] && break
+    [ $((s - s0)) -ge $(((a - a0) * per)) ] && break
     sleep 0.02
   done
   t1="$(now)"
@@ -184,9 +192,9 @@ for mode in "${mode_list[@]}"; do
       echo "cold    /healthz after $healthz_ms ms; first publish at $(printf '%.2f' "$first") s; first $(printf '%.1f' "$end") s: $a events accepted, $s deliveries = $(echo "$s / ($end - $first)" | bc)/s from the first publish, $(echo "$s / $end" | bc)/s from the launch"
       stop_herald
       ;;
-    1:1|nomatch)
+    1:1|nomatch|fanout)
       start_herald "${mode/:/-}"
-      if [ "$mode" = nomatch ]; then webhook 'nomatch.*'; else webhook '*'; fi
+      if [ "$mode" = nomatch ]; then webhook 'nomatch.*'; elif [ "$mode" = fanout ]; then for p in $nginx_ports; do webhook '*' "$p"; done; else webhook '*'; fi
       for w in $(seq 1 "$warmup"); do round "$mode" >/dev/null; done
       ev="" dl=""
       for r in $(seq 1 "$rounds"); do
@@ -195,6 +203,9 @@ for mode in "${mode_list[@]}"; do
       done
       if [ "$mode" = nomatch ]; then
         echo "nomatch events/s accepted:$ev; median $(median <<<"$ev")"
+      elif [ "$mode" = fanout ]; then
+        echo "fanout  $fanout webhooks: events/s accepted:$ev; median $(median <<<"$ev")"
+        echo "fanout  deliveries/s end to end:$dl; median $(median <<<"$dl")"
       else
         echo "1:1     events/s accepted:$ev; median $(median <<<"$ev")"
         echo "1:1     deliveries/s end to end:$dl; median $(median <<<"$dl")"
