@@ -35,6 +35,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+case "$fanout" in ''|*[!0-9]*|0) echo "bench-external: --fanout is a number of webhooks, at least 1" >&2; exit 2 ;; esac
+
 need() {
   command -v wrk >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
