@@ -91,7 +91,7 @@ public final class LoadHarness {
                    double rate, int batch, boolean noMatch, boolean cold, int coldSeconds, List<Integer> queueSizes, int queueSeconds) {
 
         static Options parse(String[] args) {
-            int events = 20_000, webhooks = 1, concurrency = 32, runs = 3, warmup = 10_000, payload = 200, raw = 0, timeout = 300, ports = 1;
+            int events = 20_000, webhooks = 1, concurrency = 32, runs = 3, warmup = 10_000, payload = 200, raw = 0, timeout = 300, ports = 0;
             double rate = 0;
             int batch = 0, coldSeconds = 15, queueSeconds = 20;
             List<Integer> queueSizes = new ArrayList<>();
@@ -173,6 +173,9 @@ public final class LoadHarness {
                 }
             }
             if (noMatch && !only.equals("raw")) only = "herald";
+            // A port per webhook unless --ports says otherwise: N webhooks are N receivers, as fan-out means,
+            // and an HTTP client keeps its connections per host and port (one port would share one pool).
+            if (ports == 0) ports = webhooks;
             return new Options(events, webhooks, concurrency, runs, warmup, payload, raw, timeout, receiver, ports, settings, progress, only, rate,
                     batch, noMatch, cold, coldSeconds, queueSizes, queueSeconds);
         }
@@ -204,7 +207,7 @@ public final class LoadHarness {
                       --raw-concurrency N   requests in flight in the raw phase (default: what Herald's dispatcher
                                             allows, min(HERALD_DELIVERY_CONCURRENCY, webhooks x per-webhook concurrency))
                       --receiver jetty|jdk  receiver implementation (default jetty: Jetty 12 core handler)
-                      --ports N             receiver listens on N ports, webhook i uses port i mod N (default 1)
+                      --ports N             receiver listens on N ports, webhook i uses port i mod N (default: one per webhook)
                       --timeout S           seconds each phase may take before the harness fails (default 300)
                       --set KEY=VALUE       a Herald setting for this harness (e.g. --set HERALD_DELIVERY_BATCH_SIZE=512); repeatable
                       --only both|herald|raw  run only one phase (default both)
