@@ -57,9 +57,10 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR]=$1} END{if (NR==0)
 
 work="$(mktemp -d /tmp/herald-bench-external.XXXXXX)"
 nginx_port="$(free_port)"
-# The fan-out mode's webhooks: one port each (the first is the one every other mode uses).
+# The fan-out mode's webhooks: one port each (the first is the one every other mode uses); the other modes
+# need only that one.
 nginx_ports="$nginx_port"
-for _ in $(seq 2 "$fanout"); do nginx_ports="$nginx_ports $(free_port)"; done
+case ",$modes," in *,fanout,*) for _ in $(seq 2 "$fanout"); do nginx_ports="$nginx_ports $(free_port)"; done ;; esac
 herald_port="$(free_port)"
 serve_pid=""
 cleanup() {
