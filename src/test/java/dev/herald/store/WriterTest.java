@@ -49,6 +49,33 @@ class WriterTest {
         assertThat(fullAgain).isEqualTo(2);
     }
 
+    /**
+     * In one drain with durable work, a relaxed job someone is blocked on (a claim) commits first without a
+     * sync, while a relaxed job nobody waits on (an attempt record) commits with the durable job, synced.
+     */
+    @Test
+    void aBlockedOnRelaxedJobCommitsAheadUnsyncedAndAnAsynchronousOneCommitsWithTheDurableJobs() throws Exception {
+        assumeTrue(db.dialect() == Dialect.SQLITE, "a SQLite pragma");
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Integer> holding = db.writer().submit(h -> {
+            running.countDown();
+            release.await();
+            return 0;
+        });
+        running.await();
+        // Queued while the writer is held, so the three are drained together.
+        CompletableFuture<Integer> durable = db.writer().submit(WriterTest::synchronous);
+        CompletableFuture<Integer> recorded = db.writer().submitRelaxed(WriterTest::synchronous);
+        CompletableFuture<Integer> claim = CompletableFuture.supplyAsync(() -> db.writer().executeRelaxed(WriterTest::synchronous));
+        while (db.writer().waiting() < 3) Thread.onSpinWait();
+        release.countDown();
+        holding.get();
+        assertThat(claim.get()).isEqualTo(1); // NORMAL, in a transaction of its own
+        assertThat(durable.get()).isEqualTo(2); // FULL
+        assertThat(recorded.get()).isEqualTo(2); // FULL, with the durable job
+    }
+
     @Test
     void aFailingJobRollsBackAloneAndTheOthersInItsBatchCommit() throws Exception {
         List<CompletableFuture<Integer>> futures = new ArrayList<>();
