@@ -38,7 +38,27 @@ final class ColdStart {
     private ColdStart() {}
 
     record ColdResult(double healthzMs, int accepted, int delivered, double publishFromS, double acceptedPerS, double deliveredPerS,
-                      double deliveredPerSFromLaunch, int duplicates, int[] perSecond) {}
+                      double deliveredPerSFromLaunch, int duplicates, int[] perSecond) {
+        /** Deliveries per second over {@code seconds} seconds from second {@code from} after the launch. */
+        double rate(int from, int seconds) {
+            int n = 0;
+            for (int s = from; s < from + seconds; s++) n += perSecond[s];
+            return n / (double) seconds;
+        }
+
+        /** The first {@link #SPAN} s from the launch over the last {@link #SPAN} s of the same run (a window of at least {@link #MIN_WARM_WINDOW} s). */
+        double ratio() {
+            return rate(0, SPAN) / rate(perSecond.length - SPAN, SPAN);
+        }
+    }
+
+    /** The cold window, and the span of a run's end taken as its warm rate. */
+    static final int SPAN = 15;
+    /**
+     * The shortest window whose last {@link #SPAN} s count as warm: the JIT compiles for about 40 s after a
+     * launch (docs/BENCHMARKS.md, ninth session), and the issue's warm rate came after two 15-s rounds.
+     */
+    static final int MIN_WARM_WINDOW = 60;
 
     static int run(LoadHarness.Options o, LoadHarness.Receiver receiver) throws Exception {
         Path root = Path.of(System.getProperty("herald.root", ".")).toAbsolutePath();
@@ -64,6 +84,11 @@ final class ColdStart {
             StringBuilder seconds = new StringBuilder();
             for (int sec = 0; sec < r.perSecond().length; sec++) seconds.append(sec == 0 ? "" : " ").append(r.perSecond()[sec]);
             OUT.printf(Locale.ROOT, "  deliveries in each second from the launch: %s%n", seconds);
+            if (o.coldSeconds() >= MIN_WARM_WINDOW) {
+                int last = o.coldSeconds() - SPAN;
+                OUT.printf(Locale.ROOT, "  first %d s from the launch: %,.0f deliveries/s; seconds %d-%d (the same process, warm): %,.0f/s; ratio %.2f%n",
+                        SPAN, r.rate(0, SPAN), last, o.coldSeconds(), r.rate(last, SPAN), r.ratio());
+            }
             OUT.flush();
         }
         OUT.printf(Locale.ROOT, "%n== median of %d cold run(s) ==%n", results.size());
@@ -71,6 +96,10 @@ final class ColdStart {
         OUT.printf(Locale.ROOT, "  events/s accepted           %,8.0f%n", median(results, ColdResult::acceptedPerS));
         OUT.printf(Locale.ROOT, "  deliveries/s (from publish) %,8.0f%n", median(results, ColdResult::deliveredPerS));
         OUT.printf(Locale.ROOT, "  deliveries/s (from launch)  %,8.0f%n", median(results, ColdResult::deliveredPerSFromLaunch));
+        if (o.coldSeconds() >= MIN_WARM_WINDOW) {
+            OUT.printf(Locale.ROOT, "  first %d s / last %d s        %8.2f   (median of per-run ratios, each inside one process)%n", SPAN, SPAN,
+                    median(results, ColdResult::ratio));
+        }
         OUT.flush();
         for (ColdResult r : results) if (r.duplicates() > 0) LoadHarness.fail("duplicate deliveries in a cold run");
         return 0;
