@@ -223,8 +223,10 @@ public final class Writer implements AutoCloseable {
         List<Pending<?>> relaxed = new ArrayList<>();
         List<Pending<?>> durable = new ArrayList<>();
         boolean anyDurable = false;
-        for (Pending<?> p : batch) anyDurable |= p.durable();
-        for (Pending<?> p : batch) (p.durable() || !p.awaited() ? durable : relaxed).add(p);
+        for (Pending<?> p : batch) {
+            anyDurable |= p.durable();
+            (p.durable() || !p.awaited() ? durable : relaxed).add(p);
+        }
         if (!anyDurable || relaxed.isEmpty() || durable.isEmpty()) {
             runBatch(batch);
             return;
